@@ -1,0 +1,201 @@
+// Command gatehouse runs the gatehouse server: the AWS security services
+// (IAM, STS, Organizations, KMS, WAF, Shield, GuardDuty, Inspector, Artifact,
+// CloudTrail) on one endpoint, with embedded storage.
+//
+//	gatehouse serve [flags]     run the server
+//	gatehouse version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "gatehouse", version)
+		return nil
+	case "help", "-h", "--help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: gatehouse <command> [flags]
+
+commands:
+  serve     run the server (gatehouse serve -h for its flags)
+  version   print the version
+`)
+}
+
+// env returns the environment variable's value or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	switch strings.ToLower(os.Getenv(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", env("GATEHOUSE_LISTEN", "127.0.0.1:4566"), "address to listen on (GATEHOUSE_LISTEN)")
+	dataDir := fs.String("data", env("GATEHOUSE_DATA", "./gatehouse-data"), "data directory (GATEHOUSE_DATA)")
+	rootKey := fs.String("root-key-file", env("GATEHOUSE_ROOT_KEY_FILE", ""), "file holding the root key that encrypts secrets at rest; default <data>/root.key (GATEHOUSE_ROOT_KEY_FILE; GATEHOUSE_ROOT_KEY supplies the key itself, base64)")
+	accountID := fs.String("account-id", env("GATEHOUSE_ACCOUNT_ID", ""), "management account id created on first start; default random (GATEHOUSE_ACCOUNT_ID)")
+	rootEmail := fs.String("root-email", env("GATEHOUSE_ROOT_EMAIL", ""), "root user email on first start (GATEHOUSE_ROOT_EMAIL)")
+	dev := fs.Bool("dev", envBool("GATEHOUSE_DEV"), "dev mode: any access key is the root user of the default account, and POST /moto-api/reset wipes state (GATEHOUSE_DEV=1)")
+	devAccount := fs.String("default-account", env("GATEHOUSE_DEFAULT_ACCOUNT", app.DefaultDevAccountID), "dev mode's default account id (GATEHOUSE_DEFAULT_ACCOUNT)")
+	tlsCert := fs.String("tls-cert", env("GATEHOUSE_TLS_CERT", ""), "TLS certificate file; serve HTTPS when set with -tls-key (GATEHOUSE_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env("GATEHOUSE_TLS_KEY", ""), "TLS private key file (GATEHOUSE_TLS_KEY)")
+	logFormat := fs.String("log-format", env("GATEHOUSE_LOG_FORMAT", "text"), "log format: text or json (GATEHOUSE_LOG_FORMAT)")
+	logLevel := fs.String("log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (GATEHOUSE_LOG_LEVEL)")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
+	}
+	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	node, err := app.Open(ctx, app.Config{
+		DataDir: *dataDir, RootKeyFile: *rootKey, AccountID: *accountID, RootEmail: *rootEmail,
+		Dev: *dev, DevAccountID: *devAccount, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	if node.Created != nil {
+		printBootstrap(stdout, node)
+	}
+	if *dev {
+		logger.Warn("DEV MODE: any access key is accepted, unsigned, as the root user of the default account, and POST /moto-api/reset wipes all state. Never expose a dev-mode server.",
+			"default_account", *devAccount)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return errors.Join(err, node.Close(context.Background()))
+	}
+	httpServer := &http.Server{
+		Handler:           node.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	logger.Info("gatehouse listening", "url", scheme+"://"+ln.Addr().String(), "data", *dataDir,
+		"management_account", node.ManagementAccountID, "version", version)
+
+	serveErr := make(chan error, 1)
+	go func() {
+		if *tlsCert != "" {
+			serveErr <- httpServer.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			serveErr <- httpServer.Serve(ln)
+		}
+	}()
+
+	select {
+	case err := <-serveErr:
+		return errors.Join(err, node.Close(context.Background()))
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+	defer cancel()
+	shutdownErr := httpServer.Shutdown(shutdownCtx)
+	closeErr := node.Close(shutdownCtx)
+	if err := errors.Join(shutdownErr, closeErr); err != nil {
+		return err
+	}
+	logger.Info("gatehouse stopped cleanly")
+	return nil
+}
+
+// printBootstrap shows the first start's root credentials, once. They go to
+// stdout only, never to the log.
+func printBootstrap(w io.Writer, node *app.App) {
+	rc := node.Created
+	fmt.Fprintf(w, `
+gatehouse created management account %s and its root user.
+These credentials are shown once; they are also in %s (mode 0600).
+
+  console email:      %s
+  console password:   %s
+  access key id:      %s
+  secret access key:  %s
+
+  AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=gatehouse-root \
+    aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 sts get-caller-identity
+
+`, rc.AccountID, node.CredentialsFile, rc.Email, rc.Password, rc.AccessKeyID, rc.SecretAccessKey, node.CredentialsFile)
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format must be text or json, not %q", format)
+}

@@ -1,0 +1,153 @@
+// Package app assembles one gatehouse node from its parts: the store, the
+// keyring, the accounts, the services, the audit trail and the request path.
+// The gatehouse command and the in-process servers of tests both use it, so
+// tests exercise exactly what users run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/call"
+	"github.com/gatehouse/gatehouse/internal/keyring"
+	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/service/cloudtrail"
+	"github.com/gatehouse/gatehouse/internal/service/sts"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+)
+
+// DefaultDevAccountID is dev mode's default account, as moto and LocalStack use.
+const DefaultDevAccountID = "000000000000"
+
+// Config configures a node.
+type Config struct {
+	// DataDir holds the database and, unless RootKeyFile says otherwise,
+	// the root key.
+	DataDir string
+	// RootKeyFile is the root key's path; "" means <DataDir>/root.key. The
+	// GATEHOUSE_ROOT_KEY environment variable overrides both.
+	RootKeyFile string
+	// AccountID is the management account id to create on first start;
+	// "" means random.
+	AccountID string
+	// RootEmail is the management root user's email on first start.
+	RootEmail string
+	// Dev turns on dev mode (see server.Config).
+	Dev          bool
+	DevAccountID string
+	Logger       *slog.Logger
+}
+
+// App is an assembled node.
+type App struct {
+	// Handler serves every API and gatehouse endpoint.
+	Handler http.Handler
+	// ManagementAccountID is the bootstrap account.
+	ManagementAccountID string
+	// Created holds the root credentials when this start bootstrapped the
+	// data directory; nil on later starts.
+	Created *RootCredentials
+	// CredentialsFile is where the root credentials were written.
+	CredentialsFile string
+	// Bus carries every trail event to in-process subscribers.
+	Bus *audit.Bus
+
+	store    store.Store
+	recorder *audit.Recorder
+}
+
+// RootCredentials are the bootstrap root user's secrets.
+type RootCredentials = account.RootCredentials
+
+// Open assembles a node over cfg.DataDir, bootstrapping it on first use.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.DevAccountID == "" {
+		cfg.DevAccountID = DefaultDevAccountID
+	}
+	if !account.ValidAccountID(cfg.DevAccountID) {
+		return nil, fmt.Errorf("default account %q is not a 12-digit account id", cfg.DevAccountID)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	keyFile := cfg.RootKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.DataDir, "root.key")
+	}
+	kr, err := keyring.LoadOrCreate(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := assemble(ctx, cfg, st, kr)
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	return a, nil
+}
+
+func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyring) (*App, error) {
+	creds := account.NewCredentials(st, kr)
+	mgmtID, created, err := account.Bootstrap(ctx, st, creds, account.BootstrapConfig{AccountID: cfg.AccountID, Email: cfg.RootEmail})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{ManagementAccountID: mgmtID, Created: created, store: st, Bus: audit.NewBus()}
+	a.CredentialsFile = filepath.Join(cfg.DataDir, "root-credentials")
+	if created != nil {
+		if err := account.WriteCredentialsFile(a.CredentialsFile, created); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Dev {
+		if err := account.EnsureAccount(ctx, st, cfg.DevAccountID, "default"); err != nil {
+			return nil, err
+		}
+	}
+
+	a.recorder = audit.NewRecorder(st, a.Bus, audit.Options{Logger: cfg.Logger})
+	registry := call.NewRegistry()
+	(&sts.Service{}).Register(registry)
+	cloudtrail.New(st).Register(registry)
+
+	srv := server.New(server.Config{Dev: cfg.Dev, DevAccountID: cfg.DevAccountID, ManagementAccountID: mgmtID, Logger: cfg.Logger}, server.Deps{
+		Store:       st,
+		Services:    model.All(),
+		Registry:    registry,
+		Credentials: creds,
+		Authorizer:  server.RootOnly{},
+		Recorder:    a.recorder,
+		Reset: func(ctx context.Context) error {
+			if err := a.recorder.Flush(ctx); err != nil {
+				return err
+			}
+			if err := account.ResetKeepingBootstrap(ctx, st, creds); err != nil {
+				return err
+			}
+			return account.EnsureAccount(ctx, st, cfg.DevAccountID, "default")
+		},
+	})
+	a.Handler = srv
+	return a, nil
+}
+
+// Close flushes the trail and closes the store. Call it after the HTTP
+// server has finished its in-flight requests.
+func (a *App) Close(ctx context.Context) error {
+	return errors.Join(a.recorder.Close(ctx), a.store.Close())
+}

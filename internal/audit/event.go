@@ -1,0 +1,182 @@
+// Package audit is gatehouse's audit trail. Every API call gatehouse serves
+// (allowed, denied, failed, and calls that failed authentication) becomes a
+// CloudTrail event: an Event, recorded durably in the store by a Recorder,
+// published in-process on a Bus for threat detectors, and read back by the
+// CloudTrail LookupEvents handler through Lookup.
+//
+// The record format is CloudTrail's own (eventVersion 1.11), so tools that
+// read CloudTrail logs read gatehouse's unchanged.
+package audit
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// EventVersion is the CloudTrail record format version gatehouse writes: the
+// current version of CloudTrail's management event records.
+const EventVersion = "1.11"
+
+// Event types (the record's eventType). AwsApiCall is every API call;
+// AwsConsoleSignIn is a console sign-in, for a later console.
+const (
+	EventTypeAPICall       = "AwsApiCall"
+	EventTypeConsoleSignIn = "AwsConsoleSignIn"
+)
+
+// CategoryManagement is the eventCategory of management events, the only
+// category gatehouse records (and the one LookupEvents returns).
+const CategoryManagement = "Management"
+
+// Event is one CloudTrail record. Its JSON form (MarshalJSON, AppendJSON) is
+// exactly CloudTrail's: the same field names, order and value formats, with
+// optional fields left out when empty, as CloudTrail does.
+//
+// Event deliberately has no field able to carry a credential: the userIdentity
+// holds an access key id, never a secret key or session token, and the
+// request and response documents are passed in already redacted by the caller
+// (the Recorder also hides a fixed set of secret-named members as a second
+// line of defence, see RedactJSON).
+//
+// Once handed to Recorder.Record an Event belongs to the recorder and, after
+// publication, to Bus subscribers: nobody may modify it.
+type Event struct {
+	// EventVersion is the record format version; the Recorder fills in
+	// EventVersion when it is empty.
+	EventVersion string `json:"eventVersion"`
+	// UserIdentity is who made the call; build it with UserIdentityFor.
+	UserIdentity UserIdentity `json:"userIdentity"`
+	// EventTime is when the request completed. The Recorder uses the time of
+	// Record when it is zero. It is written in UTC with second precision, as
+	// CloudTrail does ("2024-05-01T12:34:56Z").
+	EventTime time.Time `json:"eventTime"`
+	// EventSource is the service endpoint name, e.g. "iam.amazonaws.com".
+	EventSource string `json:"eventSource"`
+	// EventName is the operation, e.g. "CreateUser".
+	EventName string `json:"eventName"`
+	// AWSRegion is the region the request was made to.
+	AWSRegion string `json:"awsRegion,omitempty"`
+	// SourceIPAddress is the caller's address.
+	SourceIPAddress string `json:"sourceIPAddress,omitempty"`
+	// UserAgent is the caller's User-Agent header.
+	UserAgent string `json:"userAgent,omitempty"`
+	// ErrorCode and ErrorMessage are set when the call failed, including
+	// authentication and authorization failures.
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	// RequestParameters and ResponseElements are the request and response
+	// documents, already redacted by the caller. Empty means null, which is
+	// how CloudTrail writes calls without parameters or without a response
+	// worth recording. Invalid JSON is written as null.
+	RequestParameters json.RawMessage `json:"requestParameters"`
+	ResponseElements  json.RawMessage `json:"responseElements"`
+	// AdditionalEventData is data about the event that was neither request
+	// nor response; left out when empty.
+	AdditionalEventData json.RawMessage `json:"additionalEventData,omitempty"`
+	// RequestID is the id gatehouse returned to the caller.
+	RequestID string `json:"requestID,omitempty"`
+	// EventID is the event's unique id, a random UUID; the Recorder generates
+	// one when it is empty (see NewEventID).
+	EventID string `json:"eventID"`
+	// ReadOnly tells whether the operation only reads.
+	ReadOnly bool `json:"readOnly"`
+	// Resources are the resources the call touched.
+	Resources []Resource `json:"resources,omitempty"`
+	// EventType is EventTypeAPICall (the default) or EventTypeConsoleSignIn.
+	EventType string `json:"eventType"`
+	// ManagementEvent is true for management events; the Recorder derives it
+	// from EventCategory.
+	ManagementEvent bool `json:"managementEvent"`
+	// RecipientAccountID is the account the event is recorded for; the
+	// Recorder uses the caller's account when it is empty.
+	RecipientAccountID string `json:"recipientAccountId,omitempty"`
+	// EventCategory is CategoryManagement (the default).
+	EventCategory string `json:"eventCategory"`
+	// TLSDetails describes the TLS connection, when the call came over TLS.
+	TLSDetails *TLSDetails `json:"tlsDetails,omitempty"`
+}
+
+// Resource is one entry of the record's resources list.
+type Resource struct {
+	// ARN is the resource's ARN (or, for resources CloudTrail names that
+	// way, its name).
+	ARN string `json:"ARN,omitempty"`
+	// AccountID is the account owning the resource.
+	AccountID string `json:"accountId,omitempty"`
+	// Type is the resource type, e.g. "AWS::IAM::Role".
+	Type string `json:"type,omitempty"`
+}
+
+// TLSDetails is the record's tlsDetails element: the TLS version and cipher
+// suite of the connection, in CloudTrail's spelling, and the Host header the
+// client sent. Build it with TLSDetailsFor.
+type TLSDetails struct {
+	TLSVersion               string `json:"tlsVersion,omitempty"`
+	CipherSuite              string `json:"cipherSuite,omitempty"`
+	ClientProvidedHostHeader string `json:"clientProvidedHostHeader,omitempty"`
+}
+
+// MarshalJSON returns the CloudTrail record of e (see AppendJSON). It has a
+// value receiver so that Event values and pointers marshal alike.
+func (e Event) MarshalJSON() ([]byte, error) {
+	return e.AppendJSON(make([]byte, 0, 1024)), nil
+}
+
+// NewEventID returns a new random (version 4) UUID in its canonical
+// lower-case form, the format of CloudTrail event ids. Callers that need an
+// event's id before recording it (to log it, for instance) set EventID with
+// it; otherwise the Recorder does.
+func NewEventID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand.Read does not fail on supported platforms.
+		panic("audit: crypto/rand failed: " + err.Error())
+	}
+	var s [36]byte
+	formatUUID(&s, &b)
+	return string(s[:])
+}
+
+// formatUUID writes the canonical text form of the version 4 UUID made of the
+// random bytes b (whose version and variant bits it sets) into s.
+func formatUUID(s *[36]byte, b *[16]byte) {
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:36], b[10:16])
+}
+
+// idSource hands out event ids from a buffer of random bytes, so that the
+// recorder's goroutine pays one crypto/rand call per 256 ids instead of one
+// per id. It is not safe for concurrent use.
+type idSource struct {
+	buf [16 * 256]byte
+	// used is how many bytes of buf have been handed out; a zero idSource
+	// has none left (filled is false).
+	used   int
+	filled bool
+}
+
+func (s *idSource) next() string {
+	if !s.filled || s.used == len(s.buf) {
+		if _, err := rand.Read(s.buf[:]); err != nil {
+			panic("audit: crypto/rand failed: " + err.Error())
+		}
+		s.used, s.filled = 0, true
+	}
+	b := [16]byte(s.buf[s.used : s.used+16])
+	clear(s.buf[s.used : s.used+16]) // an id's bytes do not linger after use
+	s.used += 16
+	var out [36]byte
+	formatUUID(&out, &b)
+	return string(out[:])
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/protocol"
+)
+
+// trailEvent builds the CloudTrail record of a finished request. Request
+// parameters and response elements are rendered by the model-aware audit
+// encoder, which replaces every member the model marks sensitive.
+func (s *Server) trailEvent(r *http.Request, x *exchange) *audit.Event {
+	op := x.op
+	ev := &audit.Event{
+		UserIdentity:    audit.UserIdentityFor(x.principal),
+		EventTime:       x.start,
+		EventSource:     op.Service.EventSource,
+		EventName:       op.Name,
+		AWSRegion:       x.region,
+		SourceIPAddress: sourceIP(r),
+		UserAgent:       r.UserAgent(),
+		RequestID:       x.requestID,
+		ReadOnly:        op.ReadOnly,
+		EventType:       audit.EventTypeAPICall,
+		EventCategory:   audit.CategoryManagement,
+	}
+	if x.principal != nil {
+		ev.RecipientAccountID = x.principal.AccountID
+	}
+	if ev.RecipientAccountID == "" {
+		// A key nobody owns: the management account, whose operators run
+		// this node, sees the attempt.
+		ev.RecipientAccountID = s.cfg.ManagementAccountID
+		if ev.UserIdentity.AccessKeyID == "" {
+			ev.UserIdentity.AccessKeyID = audit.SanitizeAccessKeyID(x.keyID)
+		}
+	}
+	if x.input != nil {
+		ev.RequestParameters = protocol.AuditJSON(nil, x.input)
+		if string(ev.RequestParameters) == "{}" {
+			// CloudTrail writes null for calls without parameters.
+			ev.RequestParameters = nil
+		}
+	}
+	if x.err != nil {
+		ev.ErrorCode = x.err.Code
+		ev.ErrorMessage = x.err.Message
+	} else if x.output != nil && !op.ReadOnly {
+		ev.ResponseElements = protocol.AuditJSON(nil, x.output)
+	}
+	if x.call != nil {
+		for _, res := range x.call.Resources() {
+			ev.Resources = append(ev.Resources, audit.Resource{ARN: res.ARN, AccountID: res.AccountID, Type: res.Type})
+		}
+	}
+	if r.TLS != nil {
+		ev.TLSDetails = audit.TLSDetailsFor(r.TLS, r.Host)
+	}
+	return ev
+}
