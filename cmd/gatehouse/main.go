@@ -114,9 +114,6 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if node.Created != nil {
-		printBootstrap(stdout, node)
-	}
 	if *dev {
 		logger.Warn("DEV MODE: any access key is accepted, unsigned, as the root user of the default account, and POST /moto-api/reset wipes all state. Never expose a dev-mode server.",
 			"default_account", *devAccount)
@@ -137,7 +134,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if *tlsCert != "" {
 		scheme = "https"
 	}
-	logger.Info("gatehouse listening", "url", scheme+"://"+ln.Addr().String(), "data", *dataDir,
+	url := scheme + "://" + ln.Addr().String()
+	if node.Created != nil {
+		printBootstrap(stdout, node, url)
+	}
+	logger.Info("gatehouse listening", "url", url, "data", *dataDir,
 		"management_account", node.ManagementAccountID, "version", version)
 
 	serveErr := make(chan error, 1)
@@ -168,7 +169,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 
 // printBootstrap shows the first start's root credentials, once. They go to
 // stdout only, never to the log.
-func printBootstrap(w io.Writer, node *app.App) {
+func printBootstrap(w io.Writer, node *app.App, url string) {
 	rc := node.Created
 	fmt.Fprintf(w, `
 gatehouse created management account %s and its root user.
@@ -180,9 +181,9 @@ These credentials are shown once; they are also in %s (mode 0600).
   secret access key:  %s
 
   AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=gatehouse-root \
-    aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 sts get-caller-identity
+    aws --endpoint-url %s sts get-caller-identity
 
-`, rc.AccountID, node.CredentialsFile, rc.Email, rc.Password, rc.AccessKeyID, rc.SecretAccessKey, node.CredentialsFile)
+`, rc.AccountID, node.CredentialsFile, rc.Email, rc.Password, rc.AccessKeyID, rc.SecretAccessKey, node.CredentialsFile, url)
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -71,6 +71,13 @@ func NewRouter(services []*Service) *Router {
 		switch svc.Protocol {
 		case JSON:
 			rt.byTarget[svc.TargetPrefix] = svc
+			// Some SDKs send only the last segment of a namespaced prefix
+			// (aws-sdk-go-v2: "CloudTrail_20131101" for botocore's
+			// "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101");
+			// AWS accepts both.
+			if i := strings.LastIndexByte(svc.TargetPrefix, '.'); i >= 0 {
+				rt.byTarget[svc.TargetPrefix[i+1:]] = svc
+			}
 		case Query:
 			rt.byVersion[svc.APIVersion] = append(rt.byVersion[svc.APIVersion], svc)
 		case RestJSON:

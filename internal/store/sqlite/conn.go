@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -25,6 +24,15 @@ const (
 	writerCacheKiB = 64 << 10
 	readerCacheKiB = 16 << 10
 )
+
+// pageSize is the database page size for new databases. The default of 4096
+// makes the event log the bottleneck: a batch dirties one page per distinct
+// attribute value in each index plus its rows, and each dirty page costs a
+// WAL frame with its checksum and write. 16 KiB pages hold eight times as many
+// events per page and halve the depth of the indexes; measured, appending
+// events costs about 10% less CPU and writes fewer frames, while item reads
+// and writes, which are dominated by the commit's fsync, do not notice.
+const pageSize = 16384
 
 // journalSizeLimit is the size, in bytes, that the WAL file is truncated back
 // to after a checkpoint, so a burst of writes does not leave a huge file
@@ -46,9 +54,9 @@ func dsn(path string, writer bool) string {
 	q.Add("_pragma", "checkpoint_fullfsync(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if writer {
-		if ps := os.Getenv("EXP_PAGE"); ps != "" {
-			q.Add("_pragma", "page_size("+ps+")")
-		}
+		// Takes effect only when the database is created; it must
+		// precede journal_mode, which the driver applies after _pragma.
+		q.Add("_pragma", "page_size("+strconv.Itoa(pageSize)+")")
 		q.Set("_journal_mode", "WAL")
 		q.Add("_pragma", "journal_size_limit("+strconv.Itoa(journalSizeLimit)+")")
 		q.Add("_pragma", "cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
