@@ -106,6 +106,10 @@ func TestSignSerializesAValidRequest(t *testing.T) {
 			t.Errorf("%s wrong in:\n%s", what, raw)
 		}
 	}
+	forged := ForgeSignature(raw)
+	if len(forged) != len(raw) || bytes.Equal(forged, raw) || ForgeSignature([]byte("GET / HTTP/1.1\r\n\r\n")) != nil {
+		t.Errorf("ForgeSignature did not change exactly the signature")
+	}
 	if id := newInvocationID(); len(id) != 36 || id[14] != '4' || id == newInvocationID() {
 		t.Errorf("invocation ID %q", id)
 	}

@@ -123,3 +123,24 @@ func newInvocationID() string {
 	h := hex.EncodeToString(u[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// ForgeSignature returns a copy of the signed raw request raw with one hex
+// digit of its SigV4 signature changed, or nil when raw carries no
+// signature. A server that answers the forged copy like the original does not
+// verify signatures, and a benchmark against it does not measure the full
+// request path.
+func ForgeSignature(raw []byte) []byte {
+	const marker = "Signature="
+	i := bytes.Index(raw, []byte(marker))
+	if i < 0 || i+len(marker) >= len(raw) {
+		return nil
+	}
+	forged := bytes.Clone(raw)
+	j := i + len(marker)
+	if forged[j] == '0' {
+		forged[j] = '1'
+	} else {
+		forged[j] = '0'
+	}
+	return forged
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/identity"
@@ -100,7 +101,17 @@ type Credentials struct {
 	st    store.Store
 	kr    *keyring.Keyring
 	cache sync.Map // access key id -> *Credential
+
+	// unknown remembers key ids that do not exist, so that a client
+	// retrying with a bad key (or any key, in dev mode) does not cost a
+	// store read per request. It is bounded: past maxUnknown entries it
+	// is emptied, so random key ids cannot grow memory.
+	unknown      sync.Map // access key id -> struct{}
+	unknownCount atomic.Int64
 }
+
+// maxUnknown bounds the negative cache of Credentials.
+const maxUnknown = 4096
 
 // Credential is a resolved access key.
 type Credential struct {
@@ -120,6 +131,9 @@ func (c *Credentials) Lookup(ctx context.Context, accessKeyID string) (*Credenti
 	if v, ok := c.cache.Load(accessKeyID); ok {
 		return v.(*Credential), nil
 	}
+	if _, ok := c.unknown.Load(accessKeyID); ok {
+		return nil, ErrUnknownAccessKey
+	}
 	var key AccessKey
 	err := c.st.View(ctx, func(tx store.Tx) error {
 		raw, err := tx.Get(kindAccessKey, accessKeyID)
@@ -129,6 +143,7 @@ func (c *Credentials) Lookup(ctx context.Context, accessKeyID string) (*Credenti
 		return json.Unmarshal(raw, &key)
 	})
 	if errors.Is(err, store.ErrNotFound) {
+		c.rememberUnknown(accessKeyID)
 		return nil, ErrUnknownAccessKey
 	}
 	if err != nil {
@@ -143,14 +158,30 @@ func (c *Credentials) Lookup(ctx context.Context, accessKeyID string) (*Credenti
 	return actual.(*Credential), nil
 }
 
-// Invalidate drops a cached key; writers of access keys call it after
-// their transaction commits.
-func (c *Credentials) Invalidate(accessKeyID string) { c.cache.Delete(accessKeyID) }
+func (c *Credentials) rememberUnknown(accessKeyID string) {
+	if c.unknownCount.Add(1) > maxUnknown {
+		c.unknown.Clear()
+		c.unknownCount.Store(1)
+	}
+	c.unknown.Store(accessKeyID, struct{}{})
+}
+
+// Invalidate drops what is cached about a key, known or unknown; writers of
+// access keys call it after their transaction commits.
+func (c *Credentials) Invalidate(accessKeyID string) {
+	c.cache.Delete(accessKeyID)
+	c.unknown.Delete(accessKeyID)
+}
 
 // InvalidateAll drops every cached key (after a store reset).
-func (c *Credentials) InvalidateAll() { c.cache.Clear() }
+func (c *Credentials) InvalidateAll() {
+	c.cache.Clear()
+	c.unknown.Clear()
+	c.unknownCount.Store(0)
+}
 
-// PutAccessKey seals secret and stores the key record in tx.
+// PutAccessKey seals secret and stores the key record in tx. The caller
+// calls Invalidate with the key id once the transaction has committed.
 func (c *Credentials) PutAccessKey(tx store.Tx, key *AccessKey, secret string) error {
 	sealed, err := c.kr.Seal(sealPurpose, []byte(secret), []byte(key.ID))
 	if err != nil {

@@ -125,6 +125,7 @@ func Bootstrap(ctx context.Context, st store.Store, creds *Credentials, cfg Boot
 	if err != nil {
 		return "", nil, fmt.Errorf("account: store bootstrap: %w", err)
 	}
+	creds.Invalidate(keyID)
 	return id, &RootCredentials{AccountID: id, Email: email, Password: password, AccessKeyID: keyID, SecretAccessKey: secret}, nil
 }
 

@@ -45,6 +45,7 @@ type options struct {
 	keepLogs     bool
 	jsonPath     string
 	waitQuiet    time.Duration
+	requireSigV4 bool
 	creds        loadgen.Credentials
 }
 
@@ -59,16 +60,17 @@ func run() int {
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each window")
 	flag.IntVar(&o.pool, "pool", 256, "distinct signed requests replayed")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server command; empty skips moto (no ratio)")
-	flag.StringVar(&o.gatehouse, "gatehouse", "", "gatehouse binary, started as BIN serve --dev --listen ADDR --data DIR; skipped while it does not exist")
+	flag.StringVar(&o.gatehouse, "gatehouse", "", "gatehouse binary, started as BIN serve --listen ADDR --data DIR (not dev mode: requests are signed with the bootstrap root key from DIR/root-credentials, so SigV4 is verified); skipped while it does not exist")
 	flag.Float64Var(&o.minRatio, "min-ratio", 40, "required gatehouse/moto throughput ratio")
 	flag.DurationVar(&o.maxP99, "max-p99", 5*time.Millisecond, "required upper bound of gatehouse's p99 latency")
 	flag.Float64Var(&o.maxErrorRate, "max-error-rate", 0, "largest accepted fraction of failed requests, for either server")
 	flag.DurationVar(&o.startTimeout, "start-timeout", 60*time.Second, "how long a server may take to answer after start")
 	flag.BoolVar(&o.keepLogs, "keep-logs", false, "keep the temporary directory with server logs and data")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
+	flag.BoolVar(&o.requireSigV4, "require-sigv4", true, "fail unless gatehouse rejects a request with a forged signature (i.e. SigV4 verification is on the measured path)")
 	flag.DurationVar(&o.waitQuiet, "wait-quiet", 2*time.Minute, "before each measurement, wait up to this long for other processes to leave the CPUs idle (0 disables)")
-	flag.StringVar(&o.creds.AccessKeyID, "access-key", loadgen.DevCredentials.AccessKeyID, "access key id to sign with")
-	flag.StringVar(&o.creds.SecretAccessKey, "secret-key", loadgen.DevCredentials.SecretAccessKey, "secret access key to sign with")
+	flag.StringVar(&o.creds.AccessKeyID, "access-key", loadgen.DevCredentials.AccessKeyID, "access key id to sign moto's requests with")
+	flag.StringVar(&o.creds.SecretAccessKey, "secret-key", loadgen.DevCredentials.SecretAccessKey, "secret access key to sign moto's requests with")
 	flag.Parse()
 
 	sc, ok := loadgen.Lookup(o.scenario)
@@ -132,8 +134,9 @@ func run() int {
 			name:     "gatehouse",
 			duration: o.duration,
 			argv: func(port int, data string) []string {
-				return []string{bin, "serve", "--dev", "--listen", serverproc.Addr(port), "--data", data}
+				return []string{bin, "serve", "--listen", serverproc.Addr(port), "--data", data}
 			},
+			creds: rootCredentials,
 		}, dir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "compare: gatehouse:", err)
@@ -171,6 +174,36 @@ type target struct {
 	name     string
 	duration time.Duration
 	argv     func(port int, dataDir string) []string
+	// creds, when set, gives the credentials to sign with once the server
+	// is ready (gatehouse's bootstrap root key); otherwise -access-key and
+	// -secret-key are used.
+	creds func(dataDir string) (loadgen.Credentials, error)
+}
+
+// rootCredentials reads the bootstrap root key gatehouse wrote to
+// <data>/root-credentials on its first start.
+func rootCredentials(dataDir string) (loadgen.Credentials, error) {
+	raw, err := os.ReadFile(filepath.Join(dataDir, "root-credentials"))
+	if err != nil {
+		return loadgen.Credentials{}, err
+	}
+	var c loadgen.Credentials
+	for _, line := range strings.Split(string(raw), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			c.AccessKeyID = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			c.SecretAccessKey = strings.TrimSpace(v)
+		}
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return c, fmt.Errorf("%s/root-credentials holds no access key", dataDir)
+	}
+	return c, nil
 }
 
 // measurement is one server's result plus the CPU it used in the window.
@@ -178,6 +211,16 @@ type measurement struct {
 	name      string
 	res       *loadgen.Result
 	serverCPU time.Duration
+	// forgedStatus is the status the server gave a request whose signature
+	// was forged; 0 when not probed.
+	forgedStatus int
+	// expectStatus is the scenario's expected status.
+	expectStatus int
+}
+
+// verifiesSigV4 reports whether the server rejected the forged signature.
+func (m *measurement) verifiesSigV4() bool {
+	return m.forgedStatus != 0 && m.forgedStatus != m.expectStatus
 }
 
 // measure starts the server, waits until it answers, runs the scenario's
@@ -203,11 +246,17 @@ func measure(ctx context.Context, o options, sc loadgen.Scenario, t target, dir 
 		return nil, err
 	}
 
-	req, err := sc.Prepare(ctx, addr, o.creds)
+	creds := o.creds
+	if t.creds != nil {
+		if creds, err = t.creds(data); err != nil {
+			return nil, err
+		}
+	}
+	req, err := sc.Prepare(ctx, addr, creds)
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
-	raw, err := req.Sign(addr, o.creds, time.Now(), "00000000-0000-4000-8000-000000000000")
+	raw, err := req.Sign(addr, creds, time.Now(), "00000000-0000-4000-8000-000000000000")
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +267,19 @@ func measure(ctx context.Context, o options, sc loadgen.Scenario, t target, dir 
 	if status != req.Status {
 		return nil, fmt.Errorf("probe: status %d, want %d; body: %.400s", status, req.Status, body)
 	}
+	m := &measurement{name: t.name, expectStatus: req.Status}
+	if forged := loadgen.ForgeSignature(raw); forged != nil {
+		status, _, err := loadgen.Probe(ctx, addr, forged, req.Method == "HEAD")
+		if err != nil {
+			return nil, fmt.Errorf("forged-signature probe: %w", err)
+		}
+		m.forgedStatus = status
+		if status == req.Status {
+			fmt.Printf("%s: accepts a request with a forged signature (status %d): SigV4 verification is NOT on the measured path\n", t.name, status)
+		} else {
+			fmt.Printf("%s: rejects a forged signature (status %d): SigV4 verification is on the measured path\n", t.name, status)
+		}
+	}
 
 	if o.waitQuiet > 0 {
 		if load, quiet := loadgen.WaitQuiet(ctx, o.waitQuiet, foreignLoadWarning); !quiet {
@@ -225,14 +287,13 @@ func measure(ctx context.Context, o options, sc loadgen.Scenario, t target, dir 
 		}
 	}
 	fmt.Printf("%s: running %v warm-up + %v\n", t.name, o.warmup, t.duration)
-	m := &measurement{name: t.name}
 	var cpu0 time.Duration
 	res, err := loadgen.Run(ctx, loadgen.Config{
 		Addr:         addr,
 		Connections:  o.connections,
 		Warmup:       o.warmup,
 		Duration:     t.duration,
-		Pool:         loadgen.SignedPool(req, addr, o.creds, o.pool),
+		Pool:         loadgen.SignedPool(req, addr, creds, o.pool),
 		ExpectStatus: req.Status,
 		HeadRequest:  req.Method == "HEAD",
 		OnWindow: func(begin bool) {
@@ -329,6 +390,9 @@ func checkTargets(o options, motoM, ghM *measurement) bool {
 	} else {
 		fmt.Println("ratio gatehouse/moto: not evaluated (moto skipped)")
 	}
+	if o.requireSigV4 {
+		fmt.Printf("gatehouse rejects forged signatures (status %d)  %s\n", ghM.forgedStatus, verdict(ghM.verifiesSigV4()))
+	}
 	p99 := ghM.res.Latency.Quantile(0.99)
 	fmt.Printf("gatehouse p99 = %s (need < %s)  %s\n", loadgen.FormatDuration(p99), loadgen.FormatDuration(o.maxP99),
 		verdict(ghM.res.OK > 0 && p99 < o.maxP99))
@@ -339,8 +403,10 @@ func checkTargets(o options, motoM, ghM *measurement) bool {
 func writeJSON(path, scenario string, rows []*measurement) error {
 	type row struct {
 		loadgen.Summary
-		Name         string  `json:"name"`
-		ServerCPUSec float64 `json:"server_cpu_s"`
+		Name          string  `json:"name"`
+		ServerCPUSec  float64 `json:"server_cpu_s"`
+		ForgedStatus  int     `json:"forged_signature_status"`
+		VerifiesSigV4 bool    `json:"verifies_sigv4"`
 	}
 	out := struct {
 		Scenario string `json:"scenario"`
@@ -348,7 +414,10 @@ func writeJSON(path, scenario string, rows []*measurement) error {
 		Results  []row  `json:"results"`
 	}{Scenario: scenario, Time: time.Now().UTC().Format(time.RFC3339)}
 	for _, m := range rows {
-		out.Results = append(out.Results, row{Summary: m.res.Summary(), Name: m.name, ServerCPUSec: m.serverCPU.Seconds()})
+		out.Results = append(out.Results, row{
+			Summary: m.res.Summary(), Name: m.name, ServerCPUSec: m.serverCPU.Seconds(),
+			ForgedStatus: m.forgedStatus, VerifiesSigV4: m.verifiesSigV4(),
+		})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {

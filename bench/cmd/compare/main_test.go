@@ -14,7 +14,7 @@ func fake(name string, ok uint64, lat time.Duration, errs uint64) *measurement {
 	for range ok {
 		h.Record(lat)
 	}
-	return &measurement{name: name, res: &loadgen.Result{
+	return &measurement{name: name, expectStatus: 200, forgedStatus: 403, res: &loadgen.Result{
 		Window:  time.Second,
 		OK:      ok,
 		Latency: h,
@@ -43,5 +43,17 @@ func TestCheckTargets(t *testing.T) {
 				t.Fatalf("checkTargets = %v, want %v", got, tc.wantPass)
 			}
 		})
+	}
+
+	// A gatehouse that accepts forged signatures fails unless allowed.
+	moto, gh := fake("moto", 100, 50*time.Millisecond, 0), fake("gatehouse", 4000, time.Millisecond, 0)
+	gh.forgedStatus = 200
+	o.requireSigV4 = true
+	if checkTargets(o, moto, gh) {
+		t.Fatal("a server that skips SigV4 verification passed")
+	}
+	gh.forgedStatus = 403
+	if !checkTargets(o, moto, gh) {
+		t.Fatal("a verifying server failed")
 	}
 }
