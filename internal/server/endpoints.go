@@ -30,7 +30,10 @@ func (s *Server) serveReset(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "reset is not available", http.StatusNotImplemented)
 		return
 	}
-	if err := s.deps.Reset(r.Context()); err != nil {
+	s.resetting.Lock()
+	err := s.deps.Reset(r.Context())
+	s.resetting.Unlock()
+	if err != nil {
 		s.log.Error("reset failed", "error", err)
 		http.Error(w, "reset failed; see the server log", http.StatusInternalServerError)
 		return

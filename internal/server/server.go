@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -79,6 +80,11 @@ type Deps struct {
 
 // Server serves the AWS APIs and gatehouse's own endpoints.
 type Server struct {
+	// resetting is held shared by every API request from its first byte
+	// to its trail event, and exclusively by dev mode's reset, so that no
+	// request writes state or trail events while the store is wiped.
+	resetting sync.RWMutex
+
 	cfg      Config
 	deps     Deps
 	log      *slog.Logger
@@ -145,6 +151,8 @@ type exchange struct {
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	s.resetting.RLock()
+	defer s.resetting.RUnlock()
 	x := &exchange{start: time.Now(), requestID: newRequestID(), region: defaultRegion}
 	defer func() {
 		if p := recover(); p != nil {
@@ -270,6 +278,11 @@ func (s *Server) authenticate(r *http.Request, body []byte, x *exchange, signed 
 		x.principal = &identity.Principal{Type: identity.Anonymous}
 		return nil
 	}
+	if !signed && s.cfg.Dev {
+		// Dev mode: moto and LocalStack serve unsigned requests too.
+		x.principal = s.devPrincipal("")
+		return nil
+	}
 	if !signed {
 		// Let the verifier produce AWS's exact missing-authentication error.
 		_, err := s.verifier.Verify(r.Context(), r, body)
@@ -281,10 +294,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, x *exchange, signed 
 		// Dev mode: any unknown key is the default account's root user,
 		// as moto and LocalStack behave; the signature is not checked
 		// because the secret is unknown.
-		x.principal = &identity.Principal{
-			Type: identity.Root, AccountID: s.cfg.DevAccountID, PrincipalID: s.cfg.DevAccountID,
-			ARN: "arn:aws:iam::" + s.cfg.DevAccountID + ":root", AccessKeyID: x.keyID,
-		}
+		x.principal = s.devPrincipal(x.keyID)
 		return nil
 	case errors.Is(err, account.ErrUnknownAccessKey):
 		x.principal = &identity.Principal{AccessKeyID: x.keyID}
@@ -310,6 +320,15 @@ func (s *Server) authenticate(r *http.Request, body []byte, x *exchange, signed 
 	p := cred.Principal
 	x.principal = &p
 	return nil
+}
+
+// devPrincipal is the root user of dev mode's default account, which any
+// unknown access key (or none) stands for.
+func (s *Server) devPrincipal(accessKeyID string) *identity.Principal {
+	return &identity.Principal{
+		Type: identity.Root, AccountID: s.cfg.DevAccountID, PrincipalID: s.cfg.DevAccountID,
+		ARN: "arn:aws:iam::" + s.cfg.DevAccountID + ":root", AccessKeyID: accessKeyID,
+	}
 }
 
 // lookupSecret gives the verifier a key's secret. The credential is already
