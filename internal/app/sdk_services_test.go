@@ -538,8 +538,9 @@ func sdkServices() []sdkService {
 				return err
 			},
 			typedValidation: func(err error) bool {
+				// The model requires reason on ValidationException.
 				var e *insptypes.ValidationException
-				return errors.As(err, &e)
+				return errors.As(err, &e) && e.Reason == insptypes.ValidationExceptionReasonFieldValidationFailed
 			},
 			notImplementedOp: "ListFindings",
 			notImplemented: func(ctx context.Context, cfg aws.Config, opts ...stackOption) error {

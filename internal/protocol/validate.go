@@ -46,7 +46,21 @@ func Validate(svc *Service, in any) *Error {
 		}
 		sb.WriteString(m)
 	}
-	return &Error{Code: validationCode(svc), Status: http.StatusBadRequest, Message: sb.String()}
+	e := &Error{Code: validationCode(svc), Status: http.StatusBadRequest, Message: sb.String()}
+	if svc != nil {
+		if reason, ok := validationReasons[svc.ID]; ok {
+			e.Fields = map[string]any{"reason": reason}
+		}
+	}
+	return e
+}
+
+// validationReasons is the value of the required reason member of the
+// ValidationException shape of services whose model has one, for a member
+// that failed validation.
+var validationReasons = map[string]string{
+	"inspector2": "FIELD_VALIDATION_FAILED",
+	"artifact":   "fieldValidationFailed",
 }
 
 // validationCode is the service's code for model validation failures.
