@@ -3,9 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -521,4 +530,91 @@ func TestRunRejectsUnknownCommandsAndBadFlags(t *testing.T) {
 	if err := run([]string{"version"}, &out, &errOut); err != nil || !strings.Contains(out.String(), "gatehouse") {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
+}
+
+// TestServeTLS serves HTTPS from a certificate and key file and checks that
+// an SDK client trusting the certificate gets through, and that the trail
+// event records the TLS details.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSignedCert(t, dir)
+	data := filepath.Join(dir, "data")
+	p := startServer(t, data, "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(p.url, "https://") {
+		t.Fatalf("listening URL %s is not https", p.url)
+	}
+	id, secret := rootKey(t, data)
+	cfg := sdkConfig(p.url, id, secret)
+	cfg.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
+	client := cloudtrail.NewFromConfig(cfg)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := client.LookupEvents(context.Background(), &cloudtrail.LookupEventsInput{
+			LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("GetCallerIdentity")}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Events) == 1 {
+			var rec struct {
+				TLSDetails struct {
+					TLSVersion string `json:"tlsVersion"`
+				} `json:"tlsDetails"`
+			}
+			if err := json.Unmarshal([]byte(aws.ToString(out.Events[0].CloudTrailEvent)), &rec); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(rec.TLSDetails.TLSVersion, "TLSv1.") {
+				t.Fatalf("trail event tlsDetails = %+v", rec.TLSDetails)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GetCallerIdentity over TLS is not in the trail: %d events", len(out.Events))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key.
+func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "gatehouse test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
