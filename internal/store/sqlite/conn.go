@@ -18,20 +18,21 @@ import (
 const busyTimeoutMillis = 10000
 
 // Page cache sizes, in KiB (SQLite takes a negative cache_size as KiB). The
-// writer gets the larger cache because appending events touches the right
-// edge of eight b-trees per batch and should find them in memory.
+// writer gets the larger cache because a batch of events touches pages all
+// over the event indexes, which should be found in memory.
 const (
 	writerCacheKiB = 64 << 10
 	readerCacheKiB = 16 << 10
 )
 
-// pageSize is the database page size for new databases. The default of 4096
-// makes the event log the bottleneck: a batch dirties one page per distinct
-// attribute value in each index plus its rows, and each dirty page costs a
-// WAL frame with its checksum and write. 16 KiB pages hold eight times as many
-// events per page and halve the depth of the indexes; measured, appending
-// events costs about 10% less CPU and writes fewer frames, while item reads
-// and writes, which are dominated by the commit's fsync, do not notice.
+// pageSize is the database page size for new databases (existing ones keep
+// theirs). Appending events is the heaviest write: a batch dirties its rows'
+// pages plus one page per distinct attribute value in each index, and each
+// dirty page costs a WAL frame, checksummed and written, and later a
+// checkpoint copy. Against SQLite's default of 4 KiB, 16 KiB pages hold four
+// times as many events, make the indexes shallower, and measured about 10%
+// less CPU per appended event with fewer frames written; item reads and
+// writes, dominated by the commit's fsync, do not notice the difference.
 const pageSize = 16384
 
 // journalSizeLimit is the size, in bytes, that the WAL file is truncated back
@@ -40,12 +41,11 @@ const pageSize = 16384
 const journalSizeLimit = 64 << 20
 
 // dsn returns the connection string for the database at path (absolute).
-// Writers and readers differ only in the cache size and in readers being
-// query_only, a guard that turns any accidental write on the read pool into
-// an error. journal_mode=WAL is a property of the database file, set by the
-// writer before any reader opens; the readers repeat synchronous=FULL so that
-// the checkpoint SQLite runs when the last connection closes syncs the same
-// way whichever connection that is.
+// The writer sets what is a property of the database file (page size, WAL
+// journal mode) before any reader opens. Readers are query_only, a guard that
+// turns any accidental write on the read pool into an error, and repeat
+// synchronous=FULL so that the checkpoint SQLite runs when the last
+// connection closes syncs the same way whichever connection that is.
 func dsn(path string, writer bool) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.Itoa(busyTimeoutMillis))

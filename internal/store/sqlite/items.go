@@ -29,6 +29,12 @@ type tx struct {
 	c        *conn
 	writable bool
 	done     bool
+	// err is the first statement error. After a statement fails, SQLite
+	// may already have rolled the whole transaction back (it does after
+	// SQLITE_FULL or an I/O error), and further statements would then run
+	// and commit one by one. So the transaction is poisoned instead: every
+	// later call returns err, and Update does not commit.
+	err error
 }
 
 // finish marks the transaction as over so that a Tx kept past its function
@@ -38,6 +44,9 @@ func (t *tx) finish() { t.done = true }
 func (t *tx) check(write bool) error {
 	if t.done {
 		return ErrTxDone
+	}
+	if t.err != nil {
+		return t.err
 	}
 	if write && !t.writable {
 		return ErrReadOnly
@@ -52,14 +61,14 @@ func (t *tx) Get(kind, key string) ([]byte, error) {
 	}
 	row, err := t.c.queryRow(sqlGetItem, kind, key)
 	if err != nil {
-		return nil, itemError("get", kind, key, err)
+		return nil, t.fail(itemError("get", kind, key, err))
 	}
 	var v []byte
 	if err := row.Scan(&v); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
-		return nil, itemError("get", kind, key, err)
+		return nil, t.fail(itemError("get", kind, key, err))
 	}
 	if v == nil {
 		v = []byte{} // the driver returns an empty BLOB as nil
@@ -73,7 +82,7 @@ func (t *tx) Put(kind, key string, value []byte) error {
 		return err
 	}
 	if _, err := t.c.exec(sqlPutItem, kind, key, blob(value)); err != nil {
-		return itemError("put", kind, key, err)
+		return t.fail(itemError("put", kind, key, err))
 	}
 	return nil
 }
@@ -85,11 +94,11 @@ func (t *tx) Insert(kind, key string, value []byte) error {
 	}
 	res, err := t.c.exec(sqlInsertItem, kind, key, blob(value))
 	if err != nil {
-		return itemError("insert", kind, key, err)
+		return t.fail(itemError("insert", kind, key, err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return itemError("insert", kind, key, err)
+		return t.fail(itemError("insert", kind, key, err))
 	}
 	if n == 0 {
 		return store.ErrExists
@@ -104,11 +113,11 @@ func (t *tx) Delete(kind, key string) error {
 	}
 	res, err := t.c.exec(sqlDeleteItem, kind, key)
 	if err != nil {
-		return itemError("delete", kind, key, err)
+		return t.fail(itemError("delete", kind, key, err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return itemError("delete", kind, key, err)
+		return t.fail(itemError("delete", kind, key, err))
 	}
 	if n == 0 {
 		return store.ErrNotFound
@@ -146,14 +155,14 @@ func (t *tx) List(kind, prefix, startAfter string, limit int) ([]store.Item, err
 
 	rows, err := t.c.query(q.String(), args...)
 	if err != nil {
-		return nil, listError(kind, prefix, err)
+		return nil, t.fail(listError(kind, prefix, err))
 	}
 	defer rows.Close()
 	var items []store.Item
 	for rows.Next() {
 		var it store.Item
 		if err := rows.Scan(&it.Key, &it.Value); err != nil {
-			return nil, listError(kind, prefix, err)
+			return nil, t.fail(listError(kind, prefix, err))
 		}
 		if it.Value == nil {
 			it.Value = []byte{}
@@ -161,7 +170,7 @@ func (t *tx) List(kind, prefix, startAfter string, limit int) ([]store.Item, err
 		items = append(items, it)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, listError(kind, prefix, err)
+		return nil, t.fail(listError(kind, prefix, err))
 	}
 	return items, nil
 }
@@ -189,6 +198,14 @@ func blob(v []byte) []byte {
 		return []byte{}
 	}
 	return v
+}
+
+// fail records a statement error (see tx.err) and returns it.
+func (t *tx) fail(err error) error {
+	if t.err == nil {
+		t.err = err
+	}
+	return err
 }
 
 func itemError(op, kind, key string, err error) error {

@@ -31,6 +31,7 @@ func (s *Store) QueryEvents(ctx context.Context, q store.EventQuery) ([]store.Ev
 	var page []storedEvent
 	err = s.read(ctx, func(c *conn) error {
 		if plan.AccountID != "" {
+			var err error
 			page, err = queryAccount(ctx, c, plan, plan.AccountID, want)
 			return err
 		}

@@ -113,12 +113,13 @@ func TestSettings(t *testing.T) {
 	defer s.Close()
 	c := <-s.writer
 	var mode string
-	var sync int
+	var sync, page int
 	c.c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
 	c.c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync)
+	c.c.QueryRowContext(ctx, "PRAGMA page_size").Scan(&page)
 	s.writer <- c
-	if mode != "wal" || sync != 2 {
-		t.Errorf("writer: journal_mode=%s synchronous=%d, want wal and 2 (FULL)", mode, sync)
+	if mode != "wal" || sync != 2 || page != pageSize {
+		t.Errorf("writer: journal_mode=%s synchronous=%d page_size=%d, want wal, 2 (FULL) and %d", mode, sync, page, pageSize)
 	}
 	err := s.read(ctx, func(c *conn) error {
 		var queryOnly, sync int
@@ -134,6 +135,73 @@ func TestSettings(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFailedStatementPoisonsUpdate fills the database (max_page_count) so
+// that a Put fails with SQLITE_FULL, after which SQLite may have rolled the
+// transaction back on its own. An fn that ignores the error must not get its
+// later writes committed one by one, and Update must fail.
+func TestFailedStatementPoisonsUpdate(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.Put("k", "before", []byte("1")) }); err != nil {
+		t.Fatal(err)
+	}
+	// max_page_count is a setting of the writer connection.
+	c, err := s.acquire(ctx, s.writer, s.writeDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	c.c.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages)
+	if _, err := c.c.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
+		t.Fatal(err)
+	}
+	s.release(s.writer, c)
+
+	var putErr, laterErr error
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Put("k", "first", []byte("small")); err != nil {
+			return err
+		}
+		putErr = tx.Put("k", "huge", make([]byte, 1<<20))
+		laterErr = tx.Put("k", "after", []byte("x")) // ignoring putErr
+		return nil
+	})
+	if putErr == nil {
+		t.Fatal("a 1 MiB Put into a full database succeeded")
+	}
+	if laterErr == nil {
+		t.Error("Put after a failed statement succeeded")
+	}
+	if err == nil {
+		t.Fatal("Update committed although a statement failed")
+	}
+
+	// The writer connection may have been replaced after the failure (its
+	// ROLLBACK finds nothing to roll back); lift the limit either way.
+	if c, err = s.acquire(ctx, s.writer, s.writeDB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.c.ExecContext(ctx, "PRAGMA max_page_count = 4294967294"); err != nil {
+		t.Fatal(err)
+	}
+	s.release(s.writer, c)
+	err = s.View(ctx, func(tx store.Tx) error {
+		for _, key := range []string{"first", "huge", "after"} {
+			if _, err := tx.Get("k", key); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%s after the failed Update: %v, want ErrNotFound", key, err)
+			}
+		}
+		_, err := tx.Get("k", "before")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.Put("k", "later", []byte("ok")) }); err != nil {
+		t.Fatalf("Update after the failure: %v", err)
 	}
 }
 

@@ -233,7 +233,8 @@ func (s *Store) release(pool chan *conn, c *conn) {
 }
 
 // View runs fn in a read-only transaction on a snapshot of the last
-// committed state. It does not wait for writers.
+// committed state. It never waits for writers, only, when every read
+// connection is busy, for one to be free.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return s.read(ctx, func(c *conn) error {
 		t := &tx{ctx: ctx, c: c}
@@ -245,17 +246,23 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 // Update runs fn in a read-write transaction and commits it durably (see
 // the package documentation) before returning nil. If fn returns an error,
 // or ctx is done before the commit, nothing is written and that error is
-// returned unchanged. Updates run one at a time.
+// returned unchanged. If a statement failed and fn carried on regardless,
+// nothing is written either and Update returns the statement's error.
+// Writes (Update, AppendEvents, Reset) run one at a time.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.write(ctx, func(c *conn) error {
 		t := &tx{ctx: ctx, c: c, writable: true}
 		defer t.finish()
-		return fn(t)
+		if err := fn(t); err != nil {
+			return err
+		}
+		// fn may have ignored a failed statement; never commit then.
+		return t.err
 	})
 }
 
 // read runs fn inside a read transaction on a reader connection.
-func (s *Store) read(ctx context.Context, fn func(*conn) error) (err error) {
+func (s *Store) read(ctx context.Context, fn func(*conn) error) error {
 	c, err := s.acquire(ctx, s.readers, s.readDB)
 	if err != nil {
 		return err
@@ -273,7 +280,7 @@ func (s *Store) read(ctx context.Context, fn func(*conn) error) (err error) {
 
 // write runs fn inside a write transaction on the writer connection and
 // commits if fn succeeds and ctx is still live.
-func (s *Store) write(ctx context.Context, fn func(*conn) error) (err error) {
+func (s *Store) write(ctx context.Context, fn func(*conn) error) error {
 	c, err := s.acquire(ctx, s.writer, s.writeDB)
 	if err != nil {
 		return err

@@ -71,6 +71,10 @@ func mustBeMissing(t *testing.T, s store.Store, kind, key string) {
 	}
 }
 
+// The sentinel errors are compared with == on purpose here and below: Tx
+// promises store.ErrNotFound and store.ErrExists themselves, and Update
+// promises fn's error unchanged, so callers may compare directly.
+
 func testGetMissing(t *testing.T, s store.Store) {
 	v, err := get(t, s, "k", "nope")
 	if err != store.ErrNotFound {

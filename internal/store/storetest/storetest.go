@@ -21,12 +21,11 @@ func Run(t *testing.T, open Opener) {
 	subtest(t, open, "Reset", testReset)
 }
 
-// subtest runs fn as a parallel subtest on a fresh store of its own and
-// closes the store afterwards.
+// subtest runs fn as a subtest on a fresh store of its own and closes the
+// store afterwards.
 func subtest(t *testing.T, open Opener, name string, fn func(t *testing.T, s store.Store)) {
 	t.Helper()
 	t.Run(name, func(t *testing.T) {
-		t.Parallel()
 		s := open(t)
 		t.Cleanup(func() {
 			if err := s.Close(); err != nil {
