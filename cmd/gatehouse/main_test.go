@@ -67,7 +67,7 @@ type process struct {
 	cmd    *exec.Cmd
 	url    string
 	data   string
-	stdout *strings.Builder
+	stdout *syncBuffer
 	logs   *syncBuffer
 	exited chan error
 }
@@ -98,7 +98,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *process {
 	bin := buildBinary(t)
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir}, extra...)
 	cmd := exec.Command(bin, args...)
-	p := &process{cmd: cmd, data: dataDir, stdout: &strings.Builder{}, logs: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &process{cmd: cmd, data: dataDir, stdout: &syncBuffer{}, logs: &syncBuffer{}, exited: make(chan error, 1)}
 	cmd.Stdout = p.stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
