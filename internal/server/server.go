@@ -362,11 +362,31 @@ func (s *Server) writeError(w http.ResponseWriter, x *exchange) {
 
 // finish records the metrics and the trail event of a request.
 func (s *Server) finish(r *http.Request, x *exchange) {
-	s.metrics.observe(x.op, x.outcome, time.Since(x.start))
+	elapsed := time.Since(x.start)
+	s.metrics.observe(x.op, x.outcome, elapsed)
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.logRequest(r, x, elapsed)
+	}
 	if x.op == nil || s.deps.Recorder == nil {
 		return
 	}
 	s.deps.Recorder.Record(s.trailEvent(r, x))
+}
+
+// logRequest writes the access log line of a request (debug level): who
+// called what, the outcome and how long it took; never parameters.
+func (s *Server) logRequest(r *http.Request, x *exchange, elapsed time.Duration) {
+	attrs := []any{"request_id", x.requestID, "outcome", x.outcome, "duration", elapsed, "source_ip", sourceIP(r)}
+	if x.op != nil {
+		attrs = append(attrs, "service", x.op.Service.ID, "operation", x.op.Name)
+	}
+	if x.principal != nil && x.principal.ARN != "" {
+		attrs = append(attrs, "principal", x.principal.ARN)
+	}
+	if x.err != nil {
+		attrs = append(attrs, "error_code", x.err.Code)
+	}
+	s.log.Debug("request", attrs...)
 }
 
 func asProtocolError(err error, requestID string) *protocol.Error {
