@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 )
 
 // binary is the gatehouse binary built once for the tests of this file.
@@ -67,26 +68,9 @@ type process struct {
 	cmd    *exec.Cmd
 	url    string
 	data   string
-	stdout *syncBuffer
-	logs   *syncBuffer
+	stdout *testserver.LogBuffer
+	logs   *testserver.LogBuffer
 	exited chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var listeningURL = regexp.MustCompile(`msg="gatehouse listening" url=(\S+)`)
@@ -98,7 +82,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *process {
 	bin := buildBinary(t)
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir}, extra...)
 	cmd := exec.Command(bin, args...)
-	p := &process{cmd: cmd, data: dataDir, stdout: &syncBuffer{}, logs: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &process{cmd: cmd, data: dataDir, stdout: &testserver.LogBuffer{}, logs: &testserver.LogBuffer{}, exited: make(chan error, 1)}
 	cmd.Stdout = p.stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

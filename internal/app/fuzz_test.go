@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -14,31 +13,15 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 )
 
 var (
 	fuzzNodeOnce sync.Once
 	fuzzNode     *app.App
 	fuzzNodeErr  error
-	fuzzLogs     syncedBuffer
+	fuzzLogs     testserver.LogBuffer
 )
-
-type syncedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // FuzzServeHTTP sends arbitrary requests through the whole request path
 // of a dev-mode node (routing, decoding, validation, handlers, encoding,

@@ -15,7 +15,7 @@ import (
 // access-log line naming the operation and outcome, and neither the secret
 // key nor the console password ever appears in the log.
 func TestDebugLogHasRequestsAndNoSecrets(t *testing.T) {
-	var logs syncedBuffer
+	var logs testserver.LogBuffer
 	srv := testserver.Start(t, testserver.Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if _, err := sts.NewFromConfig(srv.RootConfig()).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatal(err)

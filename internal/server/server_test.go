@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/account"
@@ -18,24 +17,8 @@ import (
 	stsapi "github.com/gatehouse/gatehouse/internal/model/sts"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // newDevServer assembles a dev-mode server whose only handler is h for STS
 // GetCallerIdentity.
@@ -71,7 +54,7 @@ func getCallerIdentity(t *testing.T, srv http.Handler) *httptest.ResponseRecorde
 // server down; the client gets AWS's InternalFailure, the log says it is a
 // bug, and the panic counter says so to monitoring.
 func TestHandlerPanicIsInternalFailure(t *testing.T) {
-	var logs lockedBuffer
+	var logs testserver.LogBuffer
 	srv := newDevServer(t, func(context.Context, *call.Call, any) (any, error) { panic("boom") }, &logs)
 	w := getCallerIdentity(t, srv)
 	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), "<Code>InternalFailure</Code>") {
@@ -98,7 +81,7 @@ func TestHandlerPanicIsInternalFailure(t *testing.T) {
 // handler is logged with its cause and answered as InternalFailure whose
 // message carries only the request id.
 func TestHandlerErrorIsInternalFailureWithoutDetail(t *testing.T) {
-	var logs lockedBuffer
+	var logs testserver.LogBuffer
 	srv := newDevServer(t, func(context.Context, *call.Call, any) (any, error) {
 		return nil, io.ErrUnexpectedEOF
 	}, &logs)
