@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -103,6 +104,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tuneGC()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -165,6 +167,17 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("gatehouse stopped cleanly")
 	return nil
+}
+
+// tuneGC raises the garbage collector's target unless GOGC is set: a
+// gatehouse node keeps a small live heap (tens of MB) but allocates quickly
+// under load, so the default target makes it collect many times a second.
+// At 400 it collects a quarter as often, for a few tens of MB more memory,
+// which cuts both GC CPU and request tail latency (measured with bench/).
+func tuneGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 }
 
 // printBootstrap shows the first start's root credentials, once. They go to
