@@ -131,23 +131,27 @@ func cpuTime() time.Duration {
 // decision for the benchmark principal (target < 2 µs) and of Parse of a
 // 6 KB policy (target < 100 µs), with CPU time per operation beside them.
 // It is a report, not a gate: shared machines are noisy.
-func TestLatencyReport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("latency report")
-	}
-	set, req := benchSet(t), benchRequest()
-	evalMedian, evalCPU := measure(301, 200, func() { _ = Evaluate(req, set) })
+// BenchmarkMedianLatency reports the figures as medians (the
+// targets are stated as medians): Evaluate of the 10-policy set with a
+// boundary and a 3-level SCP chain, and Parse of a 6 KB policy, next to
+// encoding/json decoding the same document as a yardstick that machine load
+// slows alike.
+func BenchmarkMedianLatency(b *testing.B) {
+	set, req := benchSet(b), benchRequest()
 	doc := benchDoc6K()
-	parseMedian, parseCPU := measure(101, 10, func() { _, _ = Parse(doc, KindManaged) })
-	// A yardstick that load slows alike: encoding/json decoding the same
-	// document into interface values (no validation, no compilation).
-	jsonMedian, _ := measure(101, 10, func() {
-		var v any
-		_ = json.Unmarshal(doc, &v)
-	})
-	t.Logf("Evaluate: median %v wall, %v CPU per decision", evalMedian, evalCPU)
-	t.Logf("Parse %d B: median %v wall, %v CPU per parse (%.2f× encoding/json into any, %v)",
-		len(doc), parseMedian, parseCPU, float64(parseMedian)/float64(jsonMedian), jsonMedian)
+	for i := 0; i < b.N; i++ {
+		evalMedian, evalCPU := measure(301, 200, func() { _ = Evaluate(req, set) })
+		parseMedian, parseCPU := measure(101, 10, func() { _, _ = Parse(doc, KindManaged) })
+		jsonMedian, _ := measure(101, 10, func() {
+			var v any
+			_ = json.Unmarshal(doc, &v)
+		})
+		b.ReportMetric(float64(evalMedian.Nanoseconds()), "eval-median-ns")
+		b.ReportMetric(float64(evalCPU.Nanoseconds()), "eval-cpu-ns")
+		b.ReportMetric(float64(parseMedian.Nanoseconds()), "parse6k-median-ns")
+		b.ReportMetric(float64(parseCPU.Nanoseconds()), "parse6k-cpu-ns")
+		b.ReportMetric(float64(parseMedian)/float64(jsonMedian), "parse/json")
+	}
 }
 
 // measure runs f runs×per times and returns the median wall time per call
