@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"sync/atomic"
 	"time"
 )
 
@@ -77,8 +78,8 @@ type Event struct {
 	AdditionalEventData json.RawMessage `json:"additionalEventData,omitempty"`
 	// RequestID is the id gatehouse returned to the caller.
 	RequestID string `json:"requestID,omitempty"`
-	// EventID is the event's unique id, a random UUID; the Recorder generates
-	// one when it is empty (see NewEventID).
+	// EventID is the event's unique id, a UUID; the Recorder generates a
+	// time-ordered one when it is empty (see NewEventID).
 	EventID string `json:"eventID"`
 	// ReadOnly tells whether the operation only reads.
 	ReadOnly bool `json:"readOnly"`
@@ -124,26 +125,75 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	return e.AppendJSON(make([]byte, 0, 1024)), nil
 }
 
-// NewEventID returns a new random (version 4) UUID in its canonical
+// NewEventID returns a new version 7 UUID (RFC 9562) in its canonical
 // lower-case form, the format of CloudTrail event ids. Callers that need an
 // event's id before recording it (to log it, for instance) set EventID with
 // it; otherwise the Recorder does.
+//
+// A version 7 UUID starts with the time it was made, so ids sort in the
+// order they were made: the store's index of event ids grows at its end
+// instead of taking a random page for every event, and a batch of new ids
+// is seen not to be stored yet by comparing it with the greatest stored one
+// (see store.Store.AppendEvents). The layout is
+//
+//	48 bits  Unix time in milliseconds
+//	 4 bits  version, 7
+//	12 bits  the fraction of the millisecond, in 1/4096ths
+//	 2 bits  variant, binary 10
+//	62 bits  random
+//
+// using the 12 bits after the version for sub-millisecond time (RFC 9562,
+// section 6.2, method 3). Ids made in this process are strictly increasing:
+// an id that would not sort after the previous one takes the previous
+// one's time plus one 1/4096 ms, so a clock that steps back, or more than
+// 4096 ids in one millisecond, only makes the time run a little ahead. The
+// 62 random bits keep ids unique across processes and machines.
 func NewEventID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
 		// crypto/rand.Read does not fail on supported platforms.
 		panic("audit: crypto/rand failed: " + err.Error())
 	}
 	var s [36]byte
-	formatUUID(&s, &b)
+	formatUUIDv7(&s, v7Clock(&lastV7, time.Now()), &r)
 	return string(s[:])
 }
 
-// formatUUID writes the canonical text form of the version 4 UUID made of the
-// random bytes b (whose version and variant bits it sets) into s.
-func formatUUID(s *[36]byte, b *[16]byte) {
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+// lastV7 is the 60-bit time (milliseconds << 12 | 1/4096ths) of the last
+// version 7 id made in this process.
+var lastV7 atomic.Uint64
+
+// v7Clock returns the time field of a new id made at now: now in
+// milliseconds and 1/4096ths of a millisecond, or one more than the last
+// id's (kept in last) if that is not greater.
+func v7Clock(last *atomic.Uint64, now time.Time) uint64 {
+	ms := now.UnixMilli()
+	if ms < 0 {
+		ms = 0
+	}
+	frac := uint64(now.Nanosecond()%1e6) * 4096 / 1e6
+	t := uint64(ms)<<12 | frac
+	for {
+		prev := last.Load()
+		next := max(t, prev+1)
+		if last.CompareAndSwap(prev, next) {
+			return next
+		}
+	}
+}
+
+// formatUUIDv7 writes the canonical text form of the version 7 UUID with
+// time field t (see v7Clock) and the random bits of r into s.
+func formatUUIDv7(s *[36]byte, t uint64, r *[8]byte) {
+	var b [16]byte
+	ms := t >> 12
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = 0x70 | byte(t>>8)&0x0f // version 7, then the top of the fraction
+	b[7] = byte(t)
+	copy(b[8:], r[:])
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
 	hex.Encode(s[0:8], b[0:4])
 	s[8] = '-'
 	hex.Encode(s[9:13], b[4:6])
@@ -155,11 +205,12 @@ func formatUUID(s *[36]byte, b *[16]byte) {
 	hex.Encode(s[24:36], b[10:16])
 }
 
-// idSource hands out event ids from a buffer of random bytes, so that the
-// recorder's goroutine pays one crypto/rand call per 256 ids instead of one
-// per id. It is not safe for concurrent use.
+// idSource hands out event ids (see NewEventID) from a buffer of random
+// bytes, so that the recorder's goroutine pays one crypto/rand call per 512
+// ids instead of one per id. Its ids and NewEventID's share one clock, so
+// they are increasing together. It is not safe for concurrent use.
 type idSource struct {
-	buf [16 * 256]byte
+	buf [8 * 512]byte
 	// used is how many bytes of buf have been handed out; a zero idSource
 	// has none left (filled is false).
 	used   int
@@ -173,10 +224,10 @@ func (s *idSource) next() string {
 		}
 		s.used, s.filled = 0, true
 	}
-	b := [16]byte(s.buf[s.used : s.used+16])
-	clear(s.buf[s.used : s.used+16]) // an id's bytes do not linger after use
-	s.used += 16
+	r := [8]byte(s.buf[s.used : s.used+8])
+	clear(s.buf[s.used : s.used+8]) // an id's bytes do not linger after use
+	s.used += 8
 	var out [36]byte
-	formatUUID(&out, &b)
+	formatUUIDv7(&out, v7Clock(&lastV7, time.Now()), &r)
 	return string(out[:])
 }

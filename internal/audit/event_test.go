@@ -5,11 +5,15 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,21 +297,101 @@ func TestInvalidRawDocumentsBecomeNull(t *testing.T) {
 	}
 }
 
-var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// uuidV7Millis returns the Unix milliseconds at the start of a version 7 id.
+func uuidV7Millis(t *testing.T, id string) int64 {
+	t.Helper()
+	ms, err := strconv.ParseInt(strings.ReplaceAll(id[:13], "-", ""), 16, 64)
+	if err != nil {
+		t.Fatalf("%q: %v", id, err)
+	}
+	return ms
+}
 
 func TestEventIDs(t *testing.T) {
 	seen := map[string]bool{}
 	var src idSource
-	for i := 0; i < 1000; i++ {
+	before := time.Now().UnixMilli()
+	prev := ""
+	for i := 0; i < 3000; i++ { // more than one buffer of the idSource
 		for _, id := range []string{NewEventID(), src.next()} {
-			if !uuidV4.MatchString(id) {
-				t.Fatalf("%q is not a version 4 UUID", id)
+			if !uuidV7.MatchString(id) {
+				t.Fatalf("%q is not a version 7 UUID", id)
 			}
 			if seen[id] {
 				t.Fatalf("duplicate id %s", id)
 			}
 			seen[id] = true
+			if id <= prev {
+				t.Fatalf("id %s does not sort after the previous one, %s", id, prev)
+			}
+			prev = id
 		}
+	}
+	after := time.Now().UnixMilli()
+	// 6000 ids cannot push the time more than 2 ms ahead.
+	for id := range seen {
+		if ms := uuidV7Millis(t, id); ms < before || ms > after+2 {
+			t.Fatalf("id %s has time %d, not in [%d, %d]", id, ms, before, after)
+		}
+	}
+}
+
+// TestEventIDsConcurrent makes ids from several goroutines: all unique, and
+// increasing within each goroutine.
+func TestEventIDsConcurrent(t *testing.T) {
+	const workers, each = 4, 2000
+	ids := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var src idSource
+			for i := range each {
+				if i%2 == 0 {
+					ids[w] = append(ids[w], NewEventID())
+				} else {
+					ids[w] = append(ids[w], src.next())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for w := range ids {
+		for i, id := range ids[w] {
+			if seen[id] {
+				t.Fatalf("duplicate id %s", id)
+			}
+			seen[id] = true
+			if i > 0 && id <= ids[w][i-1] {
+				t.Fatalf("worker %d: id %s after %s", w, id, ids[w][i-1])
+			}
+		}
+	}
+}
+
+// TestV7ClockSteps checks the time field: the sub-millisecond fraction, and
+// that a clock stepping back does not make ids go back.
+func TestV7ClockSteps(t *testing.T) {
+	var last atomic.Uint64
+	at := time.Unix(4102444800, 500_000_000)
+	t1 := v7Clock(&last, at)
+	if ms, frac := t1>>12, t1&0xfff; ms != uint64(at.UnixMilli()) || frac != 0 {
+		t.Fatalf("time field %x: ms %d frac %d, want %d and 0", t1, ms, frac, at.UnixMilli())
+	}
+	t2 := v7Clock(&last, at.Add(-time.Hour))
+	if t2 != t1+1 {
+		t.Fatalf("after a step back: %x, want %x", t2, t1+1)
+	}
+	t3 := v7Clock(&last, at.Add(time.Millisecond/2))
+	if want := t1 + 2048; t3 != want {
+		t.Fatalf("half a millisecond later: %x, want %x", t3, want)
+	}
+	var s [36]byte
+	formatUUIDv7(&s, t3, &[8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	if got, want := string(s[:]), fmt.Sprintf("%08x-%04x-7800-bfff-ffffffffffff", t3>>28, (t3>>12)&0xffff); got != want {
+		t.Fatalf("formatted %q, want %q", got, want)
 	}
 }
 

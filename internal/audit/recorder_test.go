@@ -56,7 +56,7 @@ func TestRecorderCompletesAndStores(t *testing.T) {
 		t.Fatalf("%d events stored, want 1", len(events))
 	}
 	rec := events[0]
-	if !uuidV4.MatchString(rec.EventID) {
+	if !uuidV7.MatchString(rec.EventID) {
 		t.Errorf("EventID %q is not a UUID", rec.EventID)
 	}
 	if rec.EventTime.Before(before.Add(-time.Second)) || rec.EventTime.After(time.Now()) {

@@ -18,8 +18,9 @@ import (
 const busyTimeoutMillis = 10000
 
 // Page cache sizes, in KiB (SQLite takes a negative cache_size as KiB). The
-// writer gets the larger cache because a batch of events touches pages all
-// over the event indexes, which should be found in memory.
+// writer gets the larger cache because merging the event posting lists
+// (see postings.go) touches pages all over their index, which should be
+// found in memory.
 const (
 	writerCacheKiB = 64 << 10
 	readerCacheKiB = 16 << 10
@@ -27,9 +28,8 @@ const (
 
 // pageSize is the database page size for new databases (existing ones keep
 // theirs). Appending events is the heaviest write: a batch dirties its rows'
-// pages plus one page per distinct attribute value in each index, and each
-// dirty page costs a WAL frame, checksummed and written, and later a
-// checkpoint copy. Against SQLite's default of 4 KiB, 16 KiB pages hold four
+// pages plus the last pages of a few indexes, and each dirty page costs a
+// WAL frame, checksummed and written, and later a checkpoint copy. Against SQLite's default of 4 KiB, 16 KiB pages hold four
 // times as many events, make the indexes shallower, and measured about 10%
 // less CPU per appended event with fewer frames written; item reads and
 // writes, dominated by the commit's fsync, do not notice the difference.

@@ -44,17 +44,43 @@
 //
 // # Events
 //
-// Audit events are rows of the events table, with one index per
-// LookupEvents attribute, each led by the account and ending in the event
-// time, so that every lookup is an index range scan read newest first and
-// stopped after one page. Resources live in event_resources, which repeats
-// the account and time of their event so the same holds for ResourceType and
-// ResourceName. Pages continue from a (time, event id) position carried in an
-// opaque token; see package lookup. An event id that is already stored is
-// skipped, which makes retrying a batch safe.
+// The audit log is written far more than it is read: every API call appends
+// an event (in batches, see audit.Recorder), while LookupEvents reads a page
+// of 50 now and then. So the layout keeps appending to a few pages at the
+// end of a few tables, and makes lookups do the sorting.
 //
-// Each index costs a page write per distinct attribute value per batch, and
-// the event_id index one per event when ids are random: time-ordered event
-// ids (UUIDv7) and larger batches make appending markedly cheaper. See
-// BenchmarkAppendEvents.
+// Each event is one row of the events table: an integer row number (seq),
+// handed out in append order, the event id, and a record holding the
+// attributes and the CloudTrail JSON (record.go). Rows are appended at the
+// end of the table. A unique index on the event id makes appending
+// idempotent (an id that is already stored is skipped, so retrying a batch is
+// safe) and serves EventId lookups; event ids are time-ordered (version 7
+// UUIDs, see audit.NewEventID), so that index grows at its end as well, and
+// a batch of ids greater than the greatest stored one needs no look-up to
+// rule out duplicates.
+//
+// Every other lookup, including the one without an attribute, goes through
+// posting lists (postings.go): for each account, attribute and value, the
+// row numbers and times of its events. A batch writes the posting lists of
+// all its values as a single row, its batch index, into event_batches
+// (level 0). When level 0 holds 16384 events (or 64 batches) its lists are
+// merged per value and appended to event_postings (level 1) as runs of at
+// most 4096 events within one 2^32 ns (about 4 s) time bucket, indexed by
+// account, attribute, value and maximum time, and level 0 is emptied, in the
+// same transaction as the batch that filled it. An index entry per value per
+// batch would dirty a page per value per batch; this way a batch dirties
+// one, and a merge one per value for 16384 events.
+//
+// A lookup reads the runs of its account, attribute and value newest first
+// (level 0's batch indexes, and level 1's by one index range scan read
+// backwards), takes the events in its time range, and stops once it holds a
+// page of events newer than anything in the runs left to read. Times come
+// with the posting lists, so the only events read are those of the page;
+// ids are read only to order events of equal time. Pages continue from a
+// (time, event id) position carried in an opaque token; see package lookup.
+//
+// What an append costs is mostly writing its pages: about 30 pages of 16 KiB
+// for 256 events of 1.5 KB JSON, of which 85% are the events themselves,
+// each written to the WAL and later, by a checkpoint, to the database
+// file. See BenchmarkAppendEvents and BenchmarkQueryEvents.
 package sqlite

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/lookup"
@@ -10,23 +12,53 @@ import (
 
 const (
 	sqlMaxEventSeq = `SELECT coalesce(max(seq), 0) FROM events`
-	sqlInsertEvent = `INSERT INTO events
-		(seq, event_id, event_time, event_name, event_source, username, access_key_id, read_only, account_id, resources, json)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (event_id) DO NOTHING`
-	sqlInsertResource = `INSERT INTO event_resources (account_id, type, event_time, event_seq, name)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`
+	sqlMaxEventID  = `SELECT max(event_id) FROM events`
+	sqlInsertBatch = `INSERT INTO event_batches (first_seq, events, min_time, max_time, postings)
+		VALUES (?, ?, ?, ?, ?)`
+	sqlLevel0Size    = `SELECT count(*), coalesce(sum(events), 0) FROM event_batches`
+	sqlLevel0        = `SELECT first_seq, max_time, postings FROM event_batches ORDER BY first_seq`
+	sqlClearLevel0   = `DELETE FROM event_batches`
+	sqlInsertPosting = `INSERT INTO event_postings (account_id, attr, value, max_time, first_seq, min_time, postings)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertAccount = `INSERT INTO event_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING`
 )
 
-// ctxCheckEvery is how many events AppendEvents inserts between checks of
-// its context.
-const ctxCheckEvery = 64
+// eventTuning holds the sizes that shape the posting lists. Only tests
+// change them, to exercise level 1 with a handful of events.
+type eventTuning struct {
+	// Level 0 is merged into level 1 once it holds compactEvents events or
+	// compactBatches batches. More means fewer, larger merges (each dirties
+	// a page per group, whatever its size) but more batch indexes for a
+	// lookup to read.
+	compactEvents  int
+	compactBatches int
+	// bucketShift: the times of a level 1 run lie within one aligned span
+	// of 2^bucketShift nanoseconds. This is part of the file format: a
+	// lookup relies on it to know where to start reading (see
+	// queryPostings), so a build that lowered it would need a migration.
+	bucketShift uint
+	// maxRunLen is the most entries a level 1 run holds.
+	maxRunLen int
+}
+
+var defaultTuning = eventTuning{
+	compactEvents:  16384,
+	compactBatches: 64,
+	bucketShift:    32, // about 4.3 s
+	maxRunLen:      4096,
+}
+
+// insertChunks are the numbers of rows per INSERT statement that
+// appending uses, largest first. Binding is the driver's main cost per
+// statement, so a batch goes in a few statements of many rows each; the
+// sizes are fixed so that each is prepared once per connection.
+var insertChunks = []int{64, 16, 4, 1}
 
 // AppendEvents writes events durably in one transaction: all of them or, on
-// error, none. An event whose EventID is already stored is skipped, so a
-// batch retried after an error of unknown outcome (a timeout during the
-// commit) does not store anything twice. Every event needs an EventID.
+// error, none. An event whose EventID is already stored, or appears earlier
+// in the batch, is skipped, so a batch retried after an error of unknown
+// outcome (a timeout during the commit) does not store anything twice.
+// Every event needs an EventID.
 func (s *Store) AppendEvents(ctx context.Context, events []store.EventRecord) error {
 	if len(events) == 0 {
 		return nil
@@ -37,58 +69,339 @@ func (s *Store) AppendEvents(ctx context.Context, events []store.EventRecord) er
 		}
 	}
 	return s.write(ctx, func(c *conn) error {
-		// Row numbers are handed out here, under the write lock, so that
-		// event_resources rows can name their event without reading
-		// back the rowid of each insert.
-		row, err := c.queryRow(sqlMaxEventSeq)
-		if err != nil {
+		if err := s.appender.appendNew(ctx, c, events); err != nil {
 			return fmt.Errorf("sqlite store: append events: %w", err)
-		}
-		var seq int64
-		if err := row.Scan(&seq); err != nil {
-			return fmt.Errorf("sqlite store: append events: read last row number: %w", err)
-		}
-		insEvent, err := c.stmt(sqlInsertEvent)
-		if err != nil {
-			return fmt.Errorf("sqlite store: append events: %w", err)
-		}
-		insResource, err := c.stmt(sqlInsertResource)
-		if err != nil {
-			return fmt.Errorf("sqlite store: append events: %w", err)
-		}
-		var buf []byte
-		for i := range events {
-			e := &events[i]
-			if i%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			seq++
-			when := lookup.UnixNano(e.EventTime)
-			buf = encodeResources(buf[:0], e.Resources)
-			var res []byte
-			if len(e.Resources) > 0 {
-				res = buf
-			}
-			result, err := insEvent.ExecContext(context.Background(),
-				seq, e.EventID, when, e.EventName, e.EventSource, e.Username,
-				e.AccessKeyID, e.ReadOnly, e.AccountID, res, blob(e.JSON))
-			if err != nil {
-				return fmt.Errorf("sqlite store: append event %q: %w", e.EventID, err)
-			}
-			if n, err := result.RowsAffected(); err != nil {
-				return fmt.Errorf("sqlite store: append event %q: %w", e.EventID, err)
-			} else if n == 0 {
-				seq-- // already stored: skipped, and its number is free again
-				continue
-			}
-			for _, r := range e.Resources {
-				if _, err := insResource.ExecContext(context.Background(), e.AccountID, r.Type, when, seq, r.Name); err != nil {
-					return fmt.Errorf("sqlite store: append event %q: resource %s %q: %w", e.EventID, r.Type, r.Name, err)
-				}
-			}
 		}
 		return nil
 	})
+}
+
+// appender writes batches of events on the writer connection and keeps the
+// memory it needs from one batch to the next. It is used by one goroutine
+// at a time: the holder of the writer slot.
+type appender struct {
+	tuning eventTuning
+
+	postings *postingBuilder
+	evs      []*store.EventRecord
+	seqs     []int64 // of the events being stored
+	args     []any
+	records  []byte
+	offsets  []int
+	buf      []byte
+	list     []posting
+}
+
+func newAppender(t eventTuning) *appender {
+	return &appender{tuning: t, postings: newPostingBuilder()}
+}
+
+// appendNew stores the events of the batch that are not stored yet.
+func (a *appender) appendNew(ctx context.Context, c *conn, events []store.EventRecord) error {
+	defer a.release()
+	fresh, err := a.unstored(c, events)
+	if err != nil || len(fresh) == 0 {
+		return err
+	}
+	return a.store(ctx, c, fresh)
+}
+
+// maxRetained bounds the memory an appender keeps for the next batch in
+// each of its buffers: a batch far larger than usual should not pin its
+// size for good.
+const maxRetained = 4 << 20
+
+// release drops the references to a batch's events and any buffer that
+// grew too large to keep.
+func (a *appender) release() {
+	clear(a.evs)
+	a.evs = a.evs[:0]
+	if cap(a.records) > maxRetained {
+		a.records = nil
+	}
+	if cap(a.buf) > maxRetained {
+		a.buf = nil
+	}
+	if cap(a.list)*16 > maxRetained {
+		a.list = nil
+	}
+	if cap(a.postings.entries)*24 > maxRetained || cap(a.postings.refs)*48 > maxRetained {
+		a.postings = newPostingBuilder()
+	}
+}
+
+// unstored returns the events of the batch whose ids are neither stored
+// nor repeated earlier in the batch. Time-ordered ids make this cheap: an id
+// greater than the greatest stored one cannot be stored, which one seek in
+// the id index tells, so only ids at or below it (random ones, or a
+// retried batch) are looked up one by one.
+func (a *appender) unstored(c *conn, events []store.EventRecord) ([]*store.EventRecord, error) {
+	a.evs = a.evs[:0]
+	ascending := true
+	for i := 1; i < len(events) && ascending; i++ {
+		ascending = events[i-1].EventID < events[i].EventID
+	}
+	var seen map[string]bool // ids earlier in the batch, unless ascending
+	if !ascending {
+		seen = make(map[string]bool, len(events))
+	}
+	row, err := c.queryRow(sqlMaxEventID)
+	if err != nil {
+		return nil, err
+	}
+	var maxID sql.NullString
+	if err := row.Scan(&maxID); err != nil {
+		return nil, fmt.Errorf("read greatest event id: %w", err)
+	}
+	var check []string
+	for i := range events {
+		e := &events[i]
+		if seen != nil {
+			if seen[e.EventID] {
+				continue
+			}
+			seen[e.EventID] = true
+		}
+		if maxID.Valid && e.EventID <= maxID.String {
+			check = append(check, e.EventID)
+		}
+		a.evs = append(a.evs, e)
+	}
+	if len(check) == 0 {
+		return a.evs, nil
+	}
+	stored, err := storedIDs(c, check)
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return a.evs, nil
+	}
+	fresh := a.evs[:0]
+	for _, e := range a.evs {
+		if !stored[e.EventID] {
+			fresh = append(fresh, e)
+		}
+	}
+	a.evs = fresh
+	return fresh, nil
+}
+
+// storedIDs returns which of ids are stored.
+func storedIDs(c *conn, ids []string) (map[string]bool, error) {
+	stored := make(map[string]bool)
+	args := make([]any, 0, insertChunks[0])
+	for len(ids) > 0 {
+		n := chunkSize(len(ids))
+		args = args[:0]
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		ids = ids[n:]
+		rows, err := c.query(`SELECT event_id FROM events WHERE event_id IN (`+placeholders(n, 1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stored[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return stored, nil
+}
+
+// chunkSize is the largest of insertChunks that is at most n.
+func chunkSize(n int) int {
+	for _, size := range insertChunks {
+		if size <= n {
+			return size
+		}
+	}
+	return 1
+}
+
+// placeholders returns rows groups of cols question marks: "(?, ?), (?, ?)"
+// for a multi-row VALUES list, or "?, ?" for an IN list (cols 1).
+func placeholders(rows, cols int) string {
+	var b strings.Builder
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if cols > 1 {
+			b.WriteString("(")
+		}
+		for j := range cols {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("?")
+		}
+		if cols > 1 {
+			b.WriteString(")")
+		}
+	}
+	return b.String()
+}
+
+// store writes evs under the row numbers that follow the last one, adds
+// their batch index to level 0, and merges level 0 into level 1 when it is
+// full.
+//
+// SQLite numbers the rows: a row inserted without a rowid gets one more than
+// the greatest in the table, which, under the write lock, is known, and the
+// last number is checked after each statement. Naming the rowids instead
+// would cost a look-up of each one for a conflict.
+func (a *appender) store(ctx context.Context, c *conn, evs []*store.EventRecord) error {
+	row, err := c.queryRow(sqlMaxEventSeq)
+	if err != nil {
+		return err
+	}
+	var last int64
+	if err := row.Scan(&last); err != nil {
+		return fmt.Errorf("read last row number: %w", err)
+	}
+	a.seqs = a.seqs[:0]
+	for i := range evs {
+		a.seqs = append(a.seqs, last+1+int64(i))
+	}
+	seqs := a.seqs
+
+	// Records first, into one buffer, so that the rows' arguments can
+	// point into it.
+	a.records = a.records[:0]
+	offsets := a.offsets[:0]
+	for _, e := range evs {
+		offsets = append(offsets, len(a.records))
+		a.records = appendRecord(a.records, e)
+	}
+	offsets = append(offsets, len(a.records))
+	a.offsets = offsets
+
+	for i := 0; i < len(evs); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := chunkSize(len(evs) - i)
+		a.args = a.args[:0]
+		for j := i; j < i+n; j++ {
+			a.args = append(a.args, evs[j].EventID, a.records[offsets[j]:offsets[j+1]:offsets[j+1]])
+		}
+		ins, err := c.stmt(`INSERT OR FAIL INTO events (event_id, record) VALUES ` + placeholders(n, 2))
+		if err != nil {
+			return err
+		}
+		res, err := ins.ExecContext(context.Background(), a.args...)
+		if err != nil {
+			return fmt.Errorf("insert events %q to %q: %w", evs[i].EventID, evs[i+n-1].EventID, err)
+		}
+		i += n
+		if got, err := res.LastInsertId(); err != nil || got != seqs[i-1] {
+			return fmt.Errorf("insert events: last row number is %d (%v), want %d", got, err, seqs[i-1])
+		}
+	}
+	clear(a.args)
+
+	b := a.postings
+	b.reset()
+	minTime, maxTime := int64(1<<63-1), int64(-1<<63)
+	for i, e := range evs {
+		t := lookup.UnixNano(e.EventTime)
+		minTime, maxTime = min(minTime, t), max(maxTime, t)
+		b.addEvent(e, posting{seqs[i], t})
+	}
+	for _, acct := range b.used {
+		if _, err := c.exec(sqlInsertAccount, acct.account); err != nil {
+			return fmt.Errorf("record account %q: %w", acct.account, err)
+		}
+	}
+	a.buf, a.list = appendBatchIndex(a.buf[:0], b, seqs[0], maxTime, a.list)
+	if _, err := c.exec(sqlInsertBatch, seqs[0], len(evs), minTime, maxTime, a.buf); err != nil {
+		return fmt.Errorf("write batch index: %w", err)
+	}
+	if row, err = c.queryRow(sqlLevel0Size); err != nil {
+		return err
+	}
+	var batches, events int
+	if err := row.Scan(&batches, &events); err != nil {
+		return fmt.Errorf("read level 0 size: %w", err)
+	}
+	if batches >= a.tuning.compactBatches || events >= a.tuning.compactEvents {
+		return a.compact(c)
+	}
+	return nil
+}
+
+// compact merges level 0 into level 1: it reads every batch index, joins
+// the runs of each group, writes them as level 1 runs to event_postings,
+// and empties event_batches.
+func (a *appender) compact(c *conn) error {
+	rows, err := c.query(sqlLevel0)
+	if err != nil {
+		return err
+	}
+	type level0Row struct {
+		first, maxTime int64
+		index          []byte
+	}
+	var level0 []level0Row
+	for rows.Next() {
+		var r level0Row
+		if err := rows.Scan(&r.first, &r.maxTime, &r.index); err != nil {
+			rows.Close()
+			return fmt.Errorf("read level 0: %w", err)
+		}
+		level0 = append(level0, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read level 0: %w", err)
+	}
+
+	b := a.postings
+	b.reset()
+	for _, r := range level0 {
+		x, err := parseBatchIndex(r.index)
+		for i := 0; err == nil && i < x.n; i++ {
+			var account, value, run []byte
+			var code int
+			if account, code, value, run, err = x.entry(i); err == nil {
+				b.addRun(account, code, value, run, r.first, r.maxTime)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("batch index at seq %d: %w", r.first, err)
+		}
+	}
+	for _, gi := range b.sorted() {
+		g := &b.groups[gi]
+		if a.list, err = b.decodeRuns(a.list[:0], g); err != nil {
+			return fmt.Errorf("level 0 postings of %q %d %q: %w", g.key.account, g.key.code, g.key.value, err)
+		}
+		err := splitRuns(a.list, a.tuning.bucketShift, a.tuning.maxRunLen, func(run []posting) error {
+			lo, hi := timeBounds(run)
+			a.buf = appendRun(a.buf[:0], run, run[0].seq, hi)
+			_, err := c.exec(sqlInsertPosting, g.key.account, g.key.code, g.key.value, hi, run[0].seq, lo, a.buf)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("write postings of %q %d %q: %w", g.key.account, g.key.code, g.key.value, err)
+		}
+	}
+	if _, err := c.exec(sqlClearLevel0); err != nil {
+		return fmt.Errorf("clear level 0: %w", err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,9 @@ func TestProto(t *testing.T) {
 		t.Skip()
 	}
 	batches := 400
+	if n, _ := strconv.Atoi(os.Getenv("PROTO_BATCHES")); n > 0 {
+		batches = n
+	}
 	variants := []protoVariant{
 		{"rows only", []string{protoEvTable}, protoInsertEvents},
 		{"rows+id", []string{protoEvTable, `CREATE UNIQUE INDEX ev_id ON ev(event_id)`}, protoInsertEvents},
@@ -196,5 +200,102 @@ func TestProto(t *testing.T) {
 		n := batches * 256
 		t.Logf("%-40s %6.2f cpu-µs/event %8.0f events/s", v.name, float64(cpu.Microseconds())/float64(n), float64(n)/el.Seconds())
 		s.Close()
+	}
+}
+
+func protoMulti(rowsPer int, packed bool) func(c *conn, evs []store.EventRecord, seq *int64) error {
+	return func(c *conn, evs []store.EventRecord, seq *int64) error {
+		cols := "(seq, event_id, event_time, event_name, event_source, username, access_key_id, read_only, account_id, resources, json)"
+		ph := "(?,?,?,?,?,?,?,?,?,?,?)"
+		if packed {
+			cols = "(seq, event_id, event_time, account_id, event_name, json)"
+			ph = "(?,?,?,?,?,?)"
+		}
+		var args []any
+		var buf []byte
+		flush := func() error {
+			n := len(args) / strings.Count(ph, "?")
+			q := "INSERT INTO ev " + cols + " VALUES " + strings.TrimSuffix(strings.Repeat(ph+",", n), ",")
+			st, err := c.stmt(q)
+			if err != nil {
+				return err
+			}
+			_, err = st.ExecContext(context.Background(), args...)
+			args = args[:0]
+			return err
+		}
+		for i := range evs {
+			e := &evs[i]
+			*seq++
+			if packed {
+				buf = buf[:0]
+				for _, s := range []string{e.EventName, e.EventSource, e.Username, e.AccessKeyID} {
+					buf = binary.AppendUvarint(buf, uint64(len(s)))
+					buf = append(buf, s...)
+				}
+				buf = encodeResources(buf, e.Resources)
+				args = append(args, *seq, e.EventID, e.EventTime.UnixNano(), e.AccountID, string(buf), e.JSON)
+			} else {
+				args = append(args, *seq, e.EventID, e.EventTime.UnixNano(), e.EventName, e.EventSource, e.Username, e.AccessKeyID, e.ReadOnly, e.AccountID, encodeResources(nil, e.Resources), e.JSON)
+			}
+			if (i+1)%rowsPer == 0 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if len(args) > 0 {
+			return flush()
+		}
+		return nil
+	}
+}
+
+func TestProto2(t *testing.T) {
+	if os.Getenv("PROTO2") == "" {
+		t.Skip()
+	}
+	packedTable := `CREATE TABLE ev (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, event_time INTEGER NOT NULL, account_id TEXT NOT NULL, event_name BLOB NOT NULL, json BLOB NOT NULL)`
+	variants := []protoVariant{
+		{"rows single", []string{protoEvTable}, protoInsertEvents},
+		{"rows multi1", []string{protoEvTable}, protoMulti(1, false)},
+		{"rows multi16", []string{protoEvTable}, protoMulti(16, false)},
+		{"rows multi64", []string{protoEvTable}, protoMulti(64, false)},
+		{"rows packed1", []string{packedTable}, protoMulti(1, true)},
+		{"rows packed64", []string{packedTable}, protoMulti(64, true)},
+		{"rows+id multi64", []string{protoEvTable, `CREATE UNIQUE INDEX ev_id ON ev(event_id)`}, protoMulti(64, false)},
+		{"rows+id+time multi64", []string{protoEvTable, `CREATE UNIQUE INDEX ev_id ON ev(event_id)`, `CREATE INDEX ev_time ON ev(account_id, event_time)`}, protoMulti(64, false)},
+	}
+	for rep := 0; rep < 2; rep++ {
+		for _, v := range variants {
+			s := openTemp(t)
+			c := <-s.writer
+			for _, st := range v.setup {
+				if _, err := c.c.ExecContext(ctx, st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.writer <- c
+			rng := rand.New(rand.NewPCG(1, 2))
+			at := time.Now()
+			var seq int64
+			batches := 600
+			var evs [][]store.EventRecord
+			for range batches {
+				evs = append(evs, realisticEvents(256, rng, &at))
+			}
+			cpu0 := cpuTime()
+			t0 := time.Now()
+			for i := range batches {
+				if err := s.write(ctx, func(c *conn) error { return v.batch(c, evs[i], &seq) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			el := time.Since(t0)
+			cpu := cpuTime() - cpu0
+			n := batches * 256
+			t.Logf("%-40s %6.2f cpu-µs/event %8.0f events/s", v.name, float64(cpu.Microseconds())/float64(n), float64(n)/el.Seconds())
+			s.Close()
+		}
 	}
 }

@@ -7,13 +7,14 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// The resources column holds an event's resource list exactly as appended,
-// order and duplicates included, so LookupEvents returns what was recorded
-// without a join. The encoding is compact and has no dependencies:
+// The resources column of schema version 1 held an event's resource list
+// exactly as appended, order and duplicates included:
 //
 //	uvarint count, then per resource: uvarint len(type), type, uvarint len(name), name
 //
-// A NULL column means no resources.
+// A NULL column meant no resources. Version 2 keeps the list in the same
+// encoding inside the event's record (record.go); this decoder remains for
+// the migration from version 1.
 
 var errCorruptResources = errors.New("corrupt resources column")
 

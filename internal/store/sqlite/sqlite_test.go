@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
-	"github.com/gatehouse/gatehouse/internal/store/lookup"
 )
 
 var ctx = context.Background()
@@ -409,54 +408,56 @@ func TestEventTimesAtTheEdges(t *testing.T) {
 	}
 }
 
-// TestQueryPlans checks that every lookup is an index range scan read in
-// order, with at most the small sort of equal times for the event id
-// tie-break, never a scan of a whole table or a full sort.
+// TestQueryPlans checks that every statement of the event log is an index
+// seek or range scan in index order, never a scan of a table that grows with
+// the log or a sort. (event_batches is scanned: it is level 0 of the posting
+// lists, a few dozen rows at most.)
 func TestQueryPlans(t *testing.T) {
 	s := openTemp(t)
 	defer s.Close()
-	wantIndex := map[lookup.Attribute]string{
-		lookup.AttrNone:         "events_by_time",
-		lookup.AttrEventID:      "events_by_id",
-		lookup.AttrEventName:    "events_by_name",
-		lookup.AttrReadOnly:     "events_by_read_only",
-		lookup.AttrUsername:     "events_by_username",
-		lookup.AttrEventSource:  "events_by_source",
-		lookup.AttrAccessKeyID:  "events_by_access_key",
-		lookup.AttrResourceType: "PRIMARY KEY",
-		lookup.AttrResourceName: "event_resources_by_name",
+	cases := []struct {
+		query string
+		want  string // in the plan
+	}{
+		{sqlRuns + "8", "SEARCH event_postings USING COVERING INDEX event_postings_by_group (account_id=? AND attr=? AND value=? AND max_time>? AND max_time<?)"},
+		{sqlRun, "SEARCH event_postings USING INTEGER PRIMARY KEY (rowid=?)"},
+		{sqlEventByID, "SEARCH events USING INDEX events_by_id (event_id=?)"},
+		{sqlMaxEventID, "SEARCH events USING COVERING INDEX events_by_id"},
+		{sqlMaxEventSeq, "SEARCH events"},
+		{`SELECT event_id FROM events WHERE event_id IN (` + placeholders(16, 1) + `)`, "SEARCH events USING COVERING INDEX events_by_id (event_id=?)"},
+		{`SELECT seq, event_id, record FROM events WHERE seq IN (` + placeholders(64, 1) + `)`, "SEARCH events USING INTEGER PRIMARY KEY (rowid=?)"},
+		{sqlBatchIndex, "SEARCH event_batches USING INTEGER PRIMARY KEY (rowid=?)"},
+		{sqlLevel0Batches, "SCAN event_batches"},
+		{sqlLevel0, "SCAN event_batches"},
+		{sqlAccounts, "SCAN event_accounts"},
 	}
 	err := s.read(ctx, func(c *conn) error {
-		for attr, index := range wantIndex {
-			for _, after := range []bool{false, true} {
-				q := eventQuerySQL(attr, after)
-				n := strings.Count(q, "?")
-				args := make([]any, n)
-				for i := range args {
-					args[i] = 1
+		for _, tc := range cases {
+			args := make([]any, strings.Count(tc.query, "?"))
+			for i := range args {
+				args[i] = 1
+			}
+			rows, err := c.c.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tc.query, args...)
+			if err != nil {
+				return fmt.Errorf("%s: %w", tc.query, err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, notused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+					return err
 				}
-				rows, err := c.c.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-				if err != nil {
-					return fmt.Errorf("%s: %w", q, err)
-				}
-				var plan []string
-				for rows.Next() {
-					var id, parent, notused int
-					var detail string
-					if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-						return err
-					}
-					plan = append(plan, detail)
-				}
-				rows.Close()
-				text := strings.Join(plan, " | ")
-				if !strings.Contains(text, index) {
-					return fmt.Errorf("attribute %d (after=%v) does not use %s: %s", attr, after, index, text)
-				}
-				for _, bad := range []string{"SCAN events", "SCAN event_resources", "USE TEMP B-TREE FOR ORDER BY"} {
-					if strings.Contains(text, bad) {
-						return fmt.Errorf("attribute %d (after=%v): %s in plan: %s", attr, after, bad, text)
-					}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			text := strings.Join(plan, " | ")
+			if !strings.Contains(text, tc.want) {
+				t.Errorf("%s\nplan: %s\nwant: %s", tc.query, text, tc.want)
+			}
+			for _, bad := range []string{"SCAN events", "SCAN event_postings", "TEMP B-TREE"} {
+				if strings.Contains(text, bad) {
+					t.Errorf("%s\n%s in plan: %s", tc.query, bad, text)
 				}
 			}
 		}

@@ -56,6 +56,11 @@ type Store struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// tuning shapes the event posting lists; appender writes events and
+	// belongs to whoever holds the writer slot.
+	tuning   eventTuning
+	appender *appender
 }
 
 var _ store.Store = (*Store)(nil)
@@ -83,6 +88,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		readers: make(chan *conn, readPoolSize()),
 		closing: make(chan struct{}),
 	}
+	s.setTuning(defaultTuning)
 	if err := s.openWriter(ctx); err != nil {
 		return nil, err
 	}
@@ -309,10 +315,17 @@ func (s *Store) write(ctx context.Context, fn func(*conn) error) error {
 	return nil
 }
 
+// setTuning sets the shape of the posting lists (tests make them small);
+// it must be called before the store is used.
+func (s *Store) setTuning(t eventTuning) {
+	s.tuning = t
+	s.appender = newAppender(t)
+}
+
 // Reset deletes every item and every event in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
 	return s.write(ctx, func(c *conn) error {
-		for _, table := range []string{"items", "events", "event_resources"} {
+		for _, table := range []string{"items", "events", "event_batches", "event_postings", "event_accounts"} {
 			if _, err := c.exec("DELETE FROM " + table); err != nil {
 				return fmt.Errorf("sqlite store: reset: delete from %s: %w", table, err)
 			}

@@ -31,6 +31,10 @@ func RunEvents(t *testing.T, open Opener) {
 	subtest(t, open, "ConcurrentAppendAndQuery", testEventConcurrentAppendAndQuery)
 	subtest(t, open, "InvalidQueries", testEventInvalidQueries)
 	subtest(t, open, "EmptyAppend", testEventEmptyAppend)
+	subtest(t, open, "ManyBatches", testEventManyBatches)
+	subtest(t, open, "PagesAcrossBatches", testEventPagesAcrossBatches)
+	subtest(t, open, "TimeRangeEdges", testEventTimeRangeEdges)
+	subtest(t, open, "DuplicatesAcrossBatches", testEventDuplicatesAcrossBatches)
 }
 
 // base is the time the generated events start at; it has a sub-second part
@@ -624,5 +628,241 @@ func testEventEmptyAppend(t *testing.T, s store.Store) {
 	evs, next, err := s.QueryEvents(ctx, store.EventQuery{})
 	if err != nil || len(evs) != 0 || next != "" {
 		t.Fatalf("QueryEvents on an empty log = %d, %q, %v", len(evs), next, err)
+	}
+}
+
+// batchedEventSet generates n events in batches of 1 to maxBatch, the way a
+// recorder under varying load would append them, and a few ways it should
+// not matter for: the events of a batch are shuffled (not in time order),
+// a batch now and then carries late events older than earlier batches' and
+// equal-time events that a later batch continues, and a couple of events
+// have times far in the past or the future. Attribute values come from small
+// sets, as in eventSet.
+func batchedEventSet(seed uint64, n, maxBatch int) [][]store.EventRecord {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	evs := eventSet(seed, n, base)
+	for i := range evs {
+		evs[i].EventID = fmt.Sprintf("%s-%08x", evs[i].EventID, rng.Uint32())
+	}
+	// Late events: a tenth of the events move back by up to 30 seconds.
+	for i := range evs {
+		if rng.IntN(10) == 0 {
+			evs[i].EventTime = evs[i].EventTime.Add(-time.Duration(rng.IntN(30000)) * time.Millisecond)
+		}
+	}
+	evs[n/3].EventTime = base.AddDate(-3, 0, 0)   // years before everything
+	evs[n/2].EventTime = base.AddDate(0, 0, 2)    // days after everything
+	evs[2*n/3].EventTime = evs[2*n/3-1].EventTime // equal times across a likely batch edge
+	var batches [][]store.EventRecord
+	for len(evs) > 0 {
+		size := min(len(evs), 1+rng.IntN(maxBatch))
+		batch := slices.Clone(evs[:size])
+		rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
+		batches = append(batches, batch)
+		evs = evs[size:]
+	}
+	return batches
+}
+
+// testEventManyBatches appends a log in many batches of varying size and
+// checks every attribute, time ranges and page sizes against the
+// reference: pages straddle batches, and every batch is out of time order.
+func testEventManyBatches(t *testing.T, s store.Store) {
+	batches := batchedEventSet(7, 1500, 120)
+	var all []store.EventRecord
+	for _, b := range batches {
+		appendEvents(t, s, b...)
+		all = append(all, b...)
+	}
+	sorted := slices.Clone(all)
+	slices.SortFunc(sorted, compareNewestFirst)
+	at := func(i int) time.Time { return sorted[i].EventTime }
+
+	queries := []store.EventQuery{{}}
+	values := map[string][]string{
+		"EventName":    {"GetUser", "AssumeRole"},
+		"EventSource":  {"kms.amazonaws.com"},
+		"Username":     {"bob", ""},
+		"AccessKeyId":  {"ASIA3"},
+		"ReadOnly":     {"true", "false"},
+		"ResourceType": {"AWS::IAM::Role"},
+		"ResourceName": {"admin", "a%b_c"},
+		"EventId":      {all[0].EventID, all[n2(all)].EventID},
+	}
+	for attr, vals := range values {
+		for _, v := range vals {
+			queries = append(queries, store.EventQuery{Attribute: attr, Value: v})
+		}
+	}
+	ranges := [][2]time.Time{
+		{},
+		{at(900), at(200)},                 // bounds on events' times
+		{at(600).Add(1), at(500).Add(-1)},  // bounds just inside
+		{at(0), time.Time{}},               // the newest event alone (or its ties)
+		{time.Time{}, at(len(sorted) - 1)}, // the oldest alone
+		{base.AddDate(-4, 0, 0), base.AddDate(-2, 0, 0)},
+	}
+	for _, q := range queries {
+		for _, account := range []string{"111111111111", "333333333333", ""} {
+			for i, r := range ranges {
+				limits := []int{0, 7}
+				if i == 1 && account == "111111111111" {
+					limits = append(limits, 1)
+				}
+				for _, limit := range limits {
+					q := q
+					q.AccountID, q.StartTime, q.EndTime, q.Limit = account, r[0], r[1], limit
+					got := queryAll(t, s, q)
+					if want := expectEvents(all, q); !slices.Equal(ids(got), want) {
+						t.Fatalf("query %+v:\n got %d %q\nwant %d %q", q, len(got), ids(got), len(want), want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func n2(evs []store.EventRecord) int { return len(evs) / 2 }
+
+// testEventPagesAcrossBatches interleaves the times of many batches, so that
+// every page of every lookup takes events from several batches and many
+// pages end inside one; in the middle of paging, more batches arrive.
+func testEventPagesAcrossBatches(t *testing.T, s store.Store) {
+	const account = "111111111111"
+	const nBatches, perBatch = 12, 23
+	var all []store.EventRecord
+	for b := range nBatches {
+		var batch []store.EventRecord
+		for i := range perBatch {
+			// Batch b holds times b, b+nBatches, b+2*nBatches, ...
+			// seconds, in reverse order.
+			k := (perBatch-1-i)*nBatches + b
+			e := makeEvent(fmt.Sprintf("b%02d-e%02d", b, i), account, base.Add(time.Duration(k)*time.Second), nil)
+			e.Username = []string{"alice", "bob"}[k%2]
+			e.Resources = []store.EventResource{{Type: "AWS::IAM::User", Name: e.Username}}
+			batch = append(batch, e)
+		}
+		appendEvents(t, s, batch...)
+		all = append(all, batch...)
+	}
+	for _, q := range []store.EventQuery{
+		{Limit: 5},
+		{Limit: 1},
+		{Attribute: "Username", Value: "bob", Limit: 4},
+		{Attribute: "ResourceName", Value: "alice", Limit: 6},
+		{Attribute: "ResourceType", Value: "AWS::IAM::User", Limit: 50},
+		{StartTime: base.Add(37 * time.Second), EndTime: base.Add(201 * time.Second), Limit: 3},
+	} {
+		q.AccountID = account
+		if got, want := ids(queryAll(t, s, q)), expectEvents(all, q); !slices.Equal(got, want) {
+			t.Fatalf("query %+v:\n got %q\nwant %q", q, got, want)
+		}
+	}
+
+	// Page part of the way, append batches whose events fall before,
+	// inside and after what was paged, and finish: every old event once,
+	// in order, and of the new ones exactly those still ahead.
+	q := store.EventQuery{AccountID: account, Limit: 7}
+	var seen []store.EventRecord
+	for page := 0; ; page++ {
+		evs, next, err := s.QueryEvents(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, evs...)
+		if next == "" {
+			break
+		}
+		q.NextToken = next
+		if page == 5 {
+			last := evs[len(evs)-1].EventTime
+			var batch []store.EventRecord
+			for i, d := range []time.Duration{-30 * time.Second, -time.Second, 0, time.Second, time.Hour} {
+				batch = append(batch, makeEvent(fmt.Sprintf("late-%d", i), account, last.Add(d), nil))
+			}
+			appendEvents(t, s, batch...)
+			all = append(all, batch...)
+		}
+	}
+	for i := 1; i < len(seen); i++ {
+		if compareNewestFirst(seen[i-1], seen[i]) >= 0 {
+			t.Fatalf("pages out of order at %d: %s then %s", i, seen[i-1].EventID, seen[i].EventID)
+		}
+	}
+	got := map[string]int{}
+	for _, e := range seen {
+		got[e.EventID]++
+	}
+	for _, e := range all {
+		n := got[e.EventID]
+		ahead := !strings.HasPrefix(e.EventID, "late-") || e.EventID == "late-0" || e.EventID == "late-1"
+		switch {
+		case ahead && n != 1:
+			t.Errorf("%s seen %d times, want once", e.EventID, n)
+		case !ahead && e.EventID != "late-2" && n != 0:
+			// late-2 has the boundary's time: its id decides.
+			t.Errorf("%s, behind the cursor when appended, seen %d times", e.EventID, n)
+		}
+	}
+}
+
+// testEventTimeRangeEdges checks inclusive bounds where many events share a
+// time, across batches, and ranges that select nothing.
+func testEventTimeRangeEdges(t *testing.T, s store.Store) {
+	const account = "111111111111"
+	var all []store.EventRecord
+	times := []time.Duration{0, 0, 1, 1, 1, 2, 5, 5, 9} // in nanoseconds
+	for b := range 3 {
+		var batch []store.EventRecord
+		for i, d := range times {
+			e := makeEvent(fmt.Sprintf("t%d-b%d-%d", d, b, i), account, base.Add(d), nil)
+			batch = append(batch, e)
+		}
+		slices.Reverse(batch)
+		appendEvents(t, s, batch...)
+		all = append(all, batch...)
+	}
+	ns := func(d int) time.Time { return base.Add(time.Duration(d)) }
+	for _, r := range [][2]int{{0, 0}, {1, 1}, {1, 5}, {2, 4}, {3, 4}, {6, 8}, {9, 9}, {10, 20}, {-5, -1}, {0, 9}} {
+		for _, limit := range []int{1, 2, 4, 50} {
+			q := store.EventQuery{AccountID: account, StartTime: ns(r[0]), EndTime: ns(r[1]), Limit: limit}
+			if got, want := ids(queryAll(t, s, q)), expectEvents(all, q); !slices.Equal(got, want) {
+				t.Fatalf("range [%d, %d] ns, limit %d:\n got %q\nwant %q", r[0], r[1], limit, got, want)
+			}
+			q.Attribute, q.Value = "EventName", "GetUser"
+			if got, want := ids(queryAll(t, s, q)), expectEvents(all, q); !slices.Equal(got, want) {
+				t.Fatalf("EventName, range [%d, %d] ns, limit %d:\n got %q\nwant %q", r[0], r[1], limit, got, want)
+			}
+		}
+	}
+}
+
+// testEventDuplicatesAcrossBatches retries batches, whole and in part, with
+// some new events mixed in: every event is stored once, and every lookup
+// finds it once.
+func testEventDuplicatesAcrossBatches(t *testing.T, s store.Store) {
+	batches := batchedEventSet(9, 400, 60)
+	var all []store.EventRecord
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i, b := range batches {
+		appendEvents(t, s, b...)
+		all = append(all, b...)
+		// Retry this batch, or an earlier one, whole or in part, and
+		// with its order changed.
+		retry := slices.Clone(batches[rng.IntN(i+1)])
+		rng.Shuffle(len(retry), func(i, j int) { retry[i], retry[j] = retry[j], retry[i] })
+		retry = retry[:1+rng.IntN(len(retry))]
+		retry = append(retry, retry[0]) // and a duplicate within the batch
+		appendEvents(t, s, retry...)
+	}
+	for _, q := range []store.EventQuery{
+		{},
+		{AccountID: "222222222222", Limit: 9},
+		{AccountID: "111111111111", Attribute: "ResourceName", Value: "bob"},
+		{AccountID: "333333333333", Attribute: "ReadOnly", Value: "true", Limit: 13},
+	} {
+		if got, want := ids(queryAll(t, s, q)), expectEvents(all, q); !slices.Equal(got, want) {
+			t.Fatalf("query %+v:\n got %d %q\nwant %d %q", q, len(got), got, len(want), want)
+		}
 	}
 }
