@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -144,6 +145,25 @@ func NewPlan(q store.EventQuery) (Plan, error) {
 		p.HasAfter, p.After = true, pos
 	}
 	return p, nil
+}
+
+// TimeBounds returns the inclusive bounds, in Unix nanoseconds, on the
+// times of the events the page may hold: the query's time range (the int64
+// extremes where it has no bound), its upper end cut at the position the
+// page continues after. Events at exactly After.Time qualify only if their
+// EventID sorts before After.EventID, which the backend checks itself.
+func (p Plan) TimeBounds() (lo, hi int64) {
+	lo, hi = math.MinInt64, math.MaxInt64
+	if p.HasStart {
+		lo = p.Start
+	}
+	if p.HasEnd {
+		hi = p.End
+	}
+	if p.HasAfter {
+		hi = min(hi, p.After.Time)
+	}
+	return lo, hi
 }
 
 // NextToken returns the token for the page after one whose last event is at

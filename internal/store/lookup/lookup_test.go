@@ -182,3 +182,30 @@ func FuzzNewPlanToken(f *testing.F) {
 		}
 	})
 }
+
+func TestTimeBounds(t *testing.T) {
+	q := store.EventQuery{Attribute: "Username", Value: "alice"}
+	p, err := NewPlan(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo, hi := p.TimeBounds(); lo != math.MinInt64 || hi != math.MaxInt64 {
+		t.Errorf("no range: bounds %d, %d", lo, hi)
+	}
+	q.StartTime, q.EndTime = t0, t0.Add(time.Hour)
+	p, _ = NewPlan(q)
+	if lo, hi := p.TimeBounds(); lo != t0.UnixNano() || hi != t0.Add(time.Hour).UnixNano() {
+		t.Errorf("range: bounds %d, %d", lo, hi)
+	}
+	for _, after := range []time.Time{t0.Add(time.Minute), t0.Add(2 * time.Hour)} {
+		q.NextToken = p.NextToken(Position{Time: after.UnixNano(), EventID: "x"})
+		p2, err := NewPlan(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(after.UnixNano(), t0.Add(time.Hour).UnixNano())
+		if lo, hi := p2.TimeBounds(); lo != t0.UnixNano() || hi != want {
+			t.Errorf("continuing after %v: bounds %d, %d; want upper %d", after, lo, hi, want)
+		}
+	}
+}

@@ -65,7 +65,7 @@
 // all its values as a single row, its batch index, into event_batches
 // (level 0). When level 0 holds 16384 events (or 64 batches) its lists are
 // merged per value and appended to event_postings (level 1) as runs of at
-// most 4096 events within one 2^32 ns (about 4 s) time bucket, indexed by
+// most 4096 events within one 2^34 ns (about 17 s) time bucket, indexed by
 // account, attribute, value and maximum time, and level 0 is emptied, in the
 // same transaction as the batch that filled it. An index entry per value per
 // batch would dirty a page per value per batch; this way a batch dirties

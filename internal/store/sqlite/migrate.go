@@ -13,6 +13,10 @@ import (
 // that size.
 const migrateChunk = 512
 
+// migrationTuning shapes the posting lists the migration builds; a test
+// makes them small.
+var migrationTuning = defaultTuning
+
 // migrateEventsV1 moves the events of schema version 1 (renamed events_v1
 // by the migration's statements) into the version 2 layout, in the order of
 // their row numbers (which version 1 handed out as version 2 does, so they
@@ -23,7 +27,7 @@ func migrateEventsV1(c *conn) error {
 	const query = `SELECT seq, event_id, event_time, event_name, event_source, username,
 		access_key_id, read_only, account_id, resources, json
 		FROM events_v1 WHERE seq > ? ORDER BY seq LIMIT ?`
-	a := newAppender(defaultTuning)
+	a := newAppender(migrationTuning)
 	var after int64
 	for {
 		evs, seqs, err := readEventsV1(c, query, after)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -15,14 +16,16 @@ import (
 )
 
 const (
-	sqlEventByID = `SELECT seq, record FROM events WHERE event_id = ?`
+	sqlEventByID = `SELECT record FROM events WHERE event_id = ?`
 	// sqlLevel0Batches lists the batch indexes whose time bounds meet
 	// [lo, hi]; level 0 holds a few dozen rows at most.
 	sqlLevel0Batches = `SELECT first_seq, max_time FROM event_batches WHERE max_time >= ? AND min_time <= ?`
 	sqlBatchIndex    = `SELECT postings FROM event_batches WHERE first_seq = ?`
-	// sqlRuns reads the next level 1 runs of a group, newest first: those
-	// with max_time in [lo, hi] and before (hi, firstSeq) in the order.
-	// The index covers it; sqlRun fetches a run's postings. The LIMIT is
+	// sqlRuns reads the next level 1 runs of a group in reading order
+	// (max_time, then first_seq, descending): given lo and a position
+	// (max, first) in that order, those with max_time >= lo that come
+	// after the position. The index covers it; sqlRun fetches a run's
+	// postings. The LIMIT is
 	// spliced in (see level1Runs) rather than bound: SQLite plans with a
 	// bound LIMIT's value, so a statement whose LIMIT parameter changes
 	// is prepared again, which costs more than the query.
@@ -104,22 +107,6 @@ func comparePosition(a, b lookup.Position) int {
 	return strings.Compare(a.EventID, b.EventID)
 }
 
-// timeBoundsOf returns the inclusive time bounds of plan's page: the
-// query's range, cut at the position it continues after.
-func timeBoundsOf(plan lookup.Plan) (lo, hi int64) {
-	lo, hi = math.MinInt64, math.MaxInt64
-	if plan.HasStart {
-		lo = plan.Start
-	}
-	if plan.HasEnd {
-		hi = plan.End
-	}
-	if plan.HasAfter {
-		hi = min(hi, plan.After.Time)
-	}
-	return lo, hi
-}
-
 // queryEventID looks an event up by id: at most one event, which the
 // account, time range and position filters may still exclude.
 func queryEventID(c *conn, plan lookup.Plan) ([]storedEvent, error) {
@@ -127,11 +114,8 @@ func queryEventID(c *conn, plan lookup.Plan) ([]storedEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: query events: %w", err)
 	}
-	var (
-		seq    int64
-		record []byte
-	)
-	if err := row.Scan(&seq, &record); err == sql.ErrNoRows {
+	var record []byte
+	if err := row.Scan(&record); errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite store: query events: %w", err)
@@ -140,7 +124,7 @@ func queryEventID(c *conn, plan lookup.Plan) ([]storedEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: event %q: %w", plan.Value, err)
 	}
-	lo, hi := timeBoundsOf(plan)
+	lo, hi := plan.TimeBounds()
 	pos := lookup.Position{Time: ns, EventID: rec.EventID}
 	switch {
 	case plan.AccountID != "" && rec.AccountID != plan.AccountID,
@@ -214,7 +198,7 @@ func (s *Store) queryPostings(ctx context.Context, c *conn, plan lookup.Plan, ac
 	if plan.Attr == lookup.AttrNone {
 		q.key.value = ""
 	}
-	q.lo, q.hi = timeBoundsOf(plan)
+	q.lo, q.hi = plan.TimeBounds()
 
 	level0, err := q.level0Runs()
 	if err != nil {

@@ -133,7 +133,7 @@ var migrations = []migration{
 			// newest ones by one range scan and fetches the postings of
 			// those it needs. (Clustering the table itself by group
 			// would write each group's postings into its own pages,
-			// splitting them: measured, four times the pages per
+			// splitting them: measured, five times the pages per
 			// merge.)
 			`CREATE TABLE event_postings (
 				id         INTEGER PRIMARY KEY,

@@ -668,7 +668,7 @@ func batchedEventSet(seed uint64, n, maxBatch int) [][]store.EventRecord {
 // checks every attribute, time ranges and page sizes against the
 // reference: pages straddle batches, and every batch is out of time order.
 func testEventManyBatches(t *testing.T, s store.Store) {
-	batches := batchedEventSet(7, 1500, 120)
+	batches := batchedEventSet(7, 1000, 100)
 	var all []store.EventRecord
 	for _, b := range batches {
 		appendEvents(t, s, b...)
@@ -680,14 +680,14 @@ func testEventManyBatches(t *testing.T, s store.Store) {
 
 	queries := []store.EventQuery{{}}
 	values := map[string][]string{
-		"EventName":    {"GetUser", "AssumeRole"},
+		"EventName":    {"AssumeRole"},
 		"EventSource":  {"kms.amazonaws.com"},
-		"Username":     {"bob", ""},
+		"Username":     {""},
 		"AccessKeyId":  {"ASIA3"},
 		"ReadOnly":     {"true", "false"},
 		"ResourceType": {"AWS::IAM::Role"},
-		"ResourceName": {"admin", "a%b_c"},
-		"EventId":      {all[0].EventID, all[n2(all)].EventID},
+		"ResourceName": {"a%b_c"},
+		"EventId":      {all[0].EventID, all[len(all)/2].EventID},
 	}
 	for attr, vals := range values {
 		for _, v := range vals {
@@ -696,17 +696,20 @@ func testEventManyBatches(t *testing.T, s store.Store) {
 	}
 	ranges := [][2]time.Time{
 		{},
-		{at(900), at(200)},                 // bounds on events' times
-		{at(600).Add(1), at(500).Add(-1)},  // bounds just inside
+		{at(600), at(150)},                 // bounds on events' times
+		{at(400).Add(1), at(300).Add(-1)},  // bounds just inside
 		{at(0), time.Time{}},               // the newest event alone (or its ties)
 		{time.Time{}, at(len(sorted) - 1)}, // the oldest alone
 		{base.AddDate(-4, 0, 0), base.AddDate(-2, 0, 0)},
 	}
 	for _, q := range queries {
-		for _, account := range []string{"111111111111", "333333333333", ""} {
+		for _, account := range []string{"111111111111", ""} {
 			for i, r := range ranges {
-				limits := []int{0, 7}
-				if i == 1 && account == "111111111111" {
+				limits := []int{0}
+				if i == 1 || i == 2 {
+					limits = append(limits, 7)
+				}
+				if i == 2 && account != "" {
 					limits = append(limits, 1)
 				}
 				for _, limit := range limits {
@@ -721,8 +724,6 @@ func testEventManyBatches(t *testing.T, s store.Store) {
 		}
 	}
 }
-
-func n2(evs []store.EventRecord) int { return len(evs) / 2 }
 
 // testEventPagesAcrossBatches interleaves the times of many batches, so that
 // every page of every lookup takes events from several batches and many
