@@ -34,33 +34,33 @@ import (
 // layout, was measured first: it dirties a page per group per batch, some
 // 150 pages for 256 events, and nearly tripled the cost of appending.
 
-// attrCode is the stored code of a lookup attribute. The codes are part of
-// the file format: never renumber them.
-var attrCode = map[lookup.Attribute]int{
-	lookup.AttrNone:         0, // every event of the account; value ""
-	lookup.AttrEventName:    1,
-	lookup.AttrEventSource:  2,
-	lookup.AttrUsername:     3,
-	lookup.AttrAccessKeyID:  4,
-	lookup.AttrReadOnly:     5, // value "true" or "false"
-	lookup.AttrResourceType: 6,
-	lookup.AttrResourceName: 7,
-	// AttrEventID has no posting lists: event ids are unique and have
-	// an index of their own.
-}
-
-// Attribute codes as the builder uses them.
+// The attribute codes of posting lists, as stored in batch indexes and in
+// event_postings.attr. They are part of the file format: never renumber
+// them.
 const (
-	codeAll = iota
-	codeEventName
-	codeEventSource
-	codeUsername
-	codeAccessKeyID
-	codeReadOnly
-	codeResourceType
-	codeResourceName
-	numCodes
+	codeAll          = 0 // every event of the account; value ""
+	codeEventName    = 1
+	codeEventSource  = 2
+	codeUsername     = 3
+	codeAccessKeyID  = 4
+	codeReadOnly     = 5 // value "true" or "false"
+	codeResourceType = 6
+	codeResourceName = 7
+	numCodes         = 8
 )
+
+// attrCode is the code of the posting lists of each lookup attribute but
+// AttrEventID: event ids are unique, and have an index of their own.
+var attrCode = map[lookup.Attribute]int{
+	lookup.AttrNone:         codeAll,
+	lookup.AttrEventName:    codeEventName,
+	lookup.AttrEventSource:  codeEventSource,
+	lookup.AttrUsername:     codeUsername,
+	lookup.AttrAccessKeyID:  codeAccessKeyID,
+	lookup.AttrReadOnly:     codeReadOnly,
+	lookup.AttrResourceType: codeResourceType,
+	lookup.AttrResourceName: codeResourceName,
+}
 
 var errCorruptPostings = errors.New("corrupt posting list")
 
