@@ -14,8 +14,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -153,7 +151,7 @@ type exchange struct {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.resetting.RLock()
 	defer s.resetting.RUnlock()
-	x := &exchange{start: time.Now(), requestID: newRequestID(), region: defaultRegion}
+	x := &exchange{start: time.Now(), requestID: audit.NewEventID(), region: defaultRegion}
 	defer func() {
 		if p := recover(); p != nil {
 			s.metrics.panics.Inc()
@@ -394,25 +392,6 @@ func asProtocolError(err error, requestID string) *protocol.Error {
 		return e
 	}
 	return protocol.InternalFailure(requestID)
-}
-
-// newRequestID returns a random UUID (version 4), the form of AWS request ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }
 
 func sourceIP(r *http.Request) string {
