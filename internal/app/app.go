@@ -16,10 +16,12 @@ import (
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/call"
+	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/keyring"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/service/cloudtrail"
+	iamservice "github.com/gatehouse/gatehouse/internal/service/iam"
 	"github.com/gatehouse/gatehouse/internal/service/sts"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
@@ -121,8 +123,10 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	}
 
 	a.recorder = audit.NewRecorder(st, a.Bus, audit.Options{Logger: cfg.Logger})
+	dir := iam.NewDirectory(st, kr, creds, nil)
 	registry := call.NewRegistry()
 	(&sts.Service{}).Register(registry)
+	iamservice.New(dir, cfg.Logger).Register(registry)
 	cloudtrail.New(st).Register(registry)
 
 	srv := server.New(server.Config{Dev: cfg.Dev, DevAccountID: cfg.DevAccountID, ManagementAccountID: mgmtID, Logger: cfg.Logger}, server.Deps{
@@ -139,6 +143,7 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 			if err := account.ResetKeepingBootstrap(ctx, st, creds); err != nil {
 				return err
 			}
+			dir.Invalidate()
 			return account.EnsureAccount(ctx, st, cfg.DevAccountID, "default")
 		},
 	})
