@@ -60,6 +60,10 @@ type Session struct {
 	IssuerPrincipalID string
 	// IssuerType is the type of the issuer (Role, IAMUser, Root).
 	IssuerType string
+	// Policy is the inline session policy passed when the session was
+	// made ("" for none); PolicyARNs the managed session policies.
+	Policy     string
+	PolicyARNs []string
 	// RoleChained is true when the session was created by a role session
 	// assuming a role, which caps it at one hour.
 	RoleChained bool
