@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -65,6 +66,11 @@ type App struct {
 
 	store    store.Store
 	recorder *audit.Recorder
+	dir      *iam.Directory
+	// stopUsage stops the writer of access key and role last-use times;
+	// usageDone is closed when it has finished its final flush.
+	stopUsage context.CancelFunc
+	usageDone chan struct{}
 }
 
 // RootCredentials are the bootstrap root user's secrets.
@@ -124,6 +130,8 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 
 	a.recorder = audit.NewRecorder(st, a.Bus, audit.Options{Logger: cfg.Logger})
 	dir := iam.NewDirectory(st, kr, creds, nil)
+	a.dir = dir
+	a.startUsageFlusher(cfg.Logger)
 	registry := call.NewRegistry()
 	(&sts.Service{}).Register(registry)
 	iamservice.New(dir, cfg.Logger).Register(registry)
@@ -154,5 +162,32 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 // Close flushes the trail and closes the store. Call it after the HTTP
 // server has finished its in-flight requests.
 func (a *App) Close(ctx context.Context) error {
-	return errors.Join(a.recorder.Close(ctx), a.store.Close())
+	a.stopUsage()
+	<-a.usageDone
+	return errors.Join(a.dir.FlushUsage(ctx), a.recorder.Close(ctx), a.store.Close())
+}
+
+// usageFlushInterval is how often last-use times of access keys and roles
+// are written to the store. GetAccessKeyLastUsed and GetRole read unflushed
+// uses from memory, so the interval only bounds what a crash can lose.
+const usageFlushInterval = 5 * time.Second
+
+func (a *App) startUsageFlusher(log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopUsage, a.usageDone = cancel, make(chan struct{})
+	go func() {
+		defer close(a.usageDone)
+		t := time.NewTicker(usageFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := a.dir.FlushUsage(ctx); err != nil && ctx.Err() == nil {
+					log.Error("write last-use times of access keys and roles", "error", err)
+				}
+			}
+		}
+	}()
 }

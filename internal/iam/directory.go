@@ -70,8 +70,9 @@ type Directory struct {
 	// generation counts committed IAM writes; caches derived from IAM
 	// entities compare it to know they are current.
 	generation atomic.Uint64
-	sets       sync.Map // principal cache key -> *cachedSet
+	sets       sync.Map // principal cache key -> *cachedPermissions
 	docs       docCache
+	usage      usageTracker
 }
 
 // NewDirectory returns a directory over st. kr seals secrets; creds is the
@@ -208,7 +209,9 @@ func (tx *Tx) DeleteUser(accountID, name string) error {
 }
 
 // Users returns every user of the account, ordered by lower-cased name.
-func (tx *Tx) Users(accountID string) ([]*User, error) { return listJSON[User](tx, KindUser, accountID) }
+func (tx *Tx) Users(accountID string) ([]*User, error) {
+	return listJSON[User](tx, KindUser, accountID)
+}
 
 // Group returns a group by name.
 func (tx *Tx) Group(accountID, name string) (*Group, error) {
@@ -244,7 +247,9 @@ func (tx *Tx) DeleteRole(accountID, name string) error {
 }
 
 // Roles returns every role of the account.
-func (tx *Tx) Roles(accountID string) ([]*Role, error) { return listJSON[Role](tx, KindRole, accountID) }
+func (tx *Tx) Roles(accountID string) ([]*Role, error) {
+	return listJSON[Role](tx, KindRole, accountID)
+}
 
 // Policy returns a managed policy by ARN: a customer managed policy of
 // accountID (the ARN's account must match it) or an AWS managed policy.

@@ -125,7 +125,7 @@ type Role struct {
 	Inline             []InlinePolicy `json:"inline,omitempty"`
 	Attached           []string       `json:"attached,omitempty"`
 	// InstanceProfiles lists the names of the instance profiles holding the role.
-	InstanceProfiles []string `json:"profiles,omitempty"`
+	InstanceProfiles []string  `json:"profiles,omitempty"`
 	LastUsedDate     time.Time `json:"lastUsed,omitzero"`
 	LastUsedRegion   string    `json:"lastUsedRegion,omitempty"`
 	// ServiceLinked marks roles created by CreateServiceLinkedRole; IAM
@@ -218,13 +218,13 @@ const RootMFAUser = "<root_account>"
 
 // OIDCProvider is an OpenID Connect identity provider.
 type OIDCProvider struct {
-	AccountID  string    `json:"account"`
-	ARN        string    `json:"arn"`
-	URL        string    `json:"url"`
-	ClientIDs  []string  `json:"clientIds,omitempty"`
-	Thumbprints []string `json:"thumbprints,omitempty"`
-	CreateDate time.Time `json:"created"`
-	Tags       []Tag     `json:"tags,omitempty"`
+	AccountID   string    `json:"account"`
+	ARN         string    `json:"arn"`
+	URL         string    `json:"url"`
+	ClientIDs   []string  `json:"clientIds,omitempty"`
+	Thumbprints []string  `json:"thumbprints,omitempty"`
+	CreateDate  time.Time `json:"created"`
+	Tags        []Tag     `json:"tags,omitempty"`
 }
 
 // SAMLProvider is a SAML 2.0 identity provider.
