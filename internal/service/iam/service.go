@@ -45,6 +45,10 @@ func (s *Service) Register(r *call.Registry) {
 		s.registerProviders,
 		s.registerServerCertificates,
 		s.registerSimulator,
+		s.registerLastAccessed,
+		s.registerDelegation,
+		s.registerOutboundFederation,
+		s.registerOrganizationsFeatures,
 	} {
 		register(r)
 	}

@@ -1,0 +1,5 @@
+package iam
+
+import "github.com/gatehouse/gatehouse/internal/call"
+
+func (s *Service) registerDelegation(r *call.Registry) {}
