@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -61,11 +63,18 @@ type Scenario struct {
 	Setup []Step
 	// Request is the call measured under load.
 	Request Request
+	// SignAs, when set, gives the credentials the measured request is
+	// signed with, as placeholders the setup fills in (the access key of
+	// an IAM user the setup created), instead of the credentials the
+	// setup ran with: the load then pays for authorizing that user.
+	SignAs *Credentials
 }
 
 // Query returns a request of AWS's query protocol (STS, IAM, ...): a form
 // POST to "/" with Action, the given name/value pairs in order, and Version,
-// encoded as the AWS SDKs encode it.
+// encoded as the AWS SDKs encode it. {{Name}} placeholders in values stay
+// as they are, to be filled in by Prepare; the values they take must be
+// safe in a URL query (ids, account numbers, names).
 func Query(service, region, action, version string, params ...string) Request {
 	if len(params)%2 != 0 {
 		panic("loadgen.Query: params must be name/value pairs")
@@ -73,7 +82,7 @@ func Query(service, region, action, version string, params ...string) Request {
 	var b strings.Builder
 	b.WriteString("Action=" + url.QueryEscape(action))
 	for i := 0; i < len(params); i += 2 {
-		b.WriteString("&" + url.QueryEscape(params[i]) + "=" + url.QueryEscape(params[i+1]))
+		b.WriteString("&" + url.QueryEscape(params[i]) + "=" + queryEscapeKeepingPlaceholders(params[i+1]))
 	}
 	b.WriteString("&Version=" + url.QueryEscape(version))
 	return Request{
@@ -84,6 +93,22 @@ func Query(service, region, action, version string, params ...string) Request {
 		Header:  map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
 		Body:    b.String(),
 		Status:  200,
+	}
+}
+
+// queryEscapeKeepingPlaceholders query-escapes s except its {{Name}}
+// placeholders.
+func queryEscapeKeepingPlaceholders(s string) string {
+	var b strings.Builder
+	for {
+		loc := placeholder.FindStringIndex(s)
+		if loc == nil {
+			b.WriteString(url.QueryEscape(s))
+			return b.String()
+		}
+		b.WriteString(url.QueryEscape(s[:loc[0]]))
+		b.WriteString(s[loc[0]:loc[1]])
+		s = s[loc[1]:]
 	}
 }
 
@@ -127,41 +152,83 @@ func Names() []string {
 // Prepare runs the scenario's setup steps against addr (a loopback
 // "host:port"), signing them with creds, and returns the measured request
 // with every placeholder filled in. Each step must answer its expected
-// status and match all of its captures.
+// status and match all of its captures. Use PrepareAs for scenarios that
+// sign their load with other credentials (SignAs).
 func (s Scenario) Prepare(ctx context.Context, addr string, creds Credentials) (Request, error) {
-	vars := map[string]string{}
+	req, _, err := s.PrepareAs(ctx, addr, creds)
+	return req, err
+}
+
+// PrepareAs is Prepare that also returns the credentials to sign the
+// measured request with: the scenario's SignAs filled in, or creds.
+//
+// Besides the captured values, the placeholder {{Run}} holds a random
+// word chosen once per call, so that setups can name what they create
+// uniquely and run again against a server that kept its state.
+func (s Scenario) PrepareAs(ctx context.Context, addr string, creds Credentials) (Request, Credentials, error) {
+	vars := map[string]string{"Run": newRunID()}
 	for i, step := range s.Setup {
 		req, err := step.Request.expand(vars)
 		if err != nil {
-			return Request{}, fmt.Errorf("setup step %d: %w", i+1, err)
+			return Request{}, Credentials{}, fmt.Errorf("setup step %d: %w", i+1, err)
 		}
 		raw, err := req.Sign(addr, creds, time.Now(), newInvocationID())
 		if err != nil {
-			return Request{}, fmt.Errorf("setup step %d: %w", i+1, err)
+			return Request{}, Credentials{}, fmt.Errorf("setup step %d: %w", i+1, err)
 		}
 		status, body, err := Probe(ctx, addr, raw, req.method() == "HEAD")
 		if err != nil {
-			return Request{}, fmt.Errorf("setup step %d: %w", i+1, err)
+			return Request{}, Credentials{}, fmt.Errorf("setup step %d: %w", i+1, err)
 		}
 		if status != req.Status {
 			if slices.Contains(step.Accept, status) {
 				continue
 			}
-			return Request{}, fmt.Errorf("setup step %d: status %d, want %d: %s", i+1, status, req.Status, excerpt(body))
+			return Request{}, Credentials{}, fmt.Errorf("setup step %d: status %d, want %d: %s", i+1, status, req.Status, excerpt(body))
 		}
 		for name, pattern := range step.Capture {
 			re, err := regexp.Compile(pattern)
 			if err != nil {
-				return Request{}, fmt.Errorf("setup step %d: capture %s: %w", i+1, name, err)
+				return Request{}, Credentials{}, fmt.Errorf("setup step %d: capture %s: %w", i+1, name, err)
 			}
 			m := re.FindSubmatch(body)
 			if len(m) < 2 {
-				return Request{}, fmt.Errorf("setup step %d: capture %s: /%s/ does not match %s", i+1, name, pattern, excerpt(body))
+				return Request{}, Credentials{}, fmt.Errorf("setup step %d: capture %s: /%s/ does not match %s", i+1, name, pattern, excerpt(body))
 			}
 			vars[name] = string(m[1])
 		}
 	}
-	return s.Request.expand(vars)
+	req, err := s.Request.expand(vars)
+	if err != nil {
+		return Request{}, Credentials{}, err
+	}
+	if s.SignAs == nil {
+		return req, creds, nil
+	}
+	var missing []string
+	fill := func(tmpl string) string {
+		return placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
+			v, ok := vars[m[2:len(m)-2]]
+			if !ok {
+				missing = append(missing, m[2:len(m)-2])
+			}
+			return v
+		})
+	}
+	as := Credentials{AccessKeyID: fill(s.SignAs.AccessKeyID), SecretAccessKey: fill(s.SignAs.SecretAccessKey), SessionToken: fill(s.SignAs.SessionToken)}
+	if len(missing) > 0 || as.AccessKeyID == "" || as.SecretAccessKey == "" {
+		return Request{}, Credentials{}, fmt.Errorf("credentials to sign with: no value captured for %s", strings.Join(missing, ", "))
+	}
+	return req, as, nil
+}
+
+// newRunID returns 8 random lower-case hex digits.
+func newRunID() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("loadgen: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
 }
 
 var placeholder = regexp.MustCompile(`\{\{([A-Za-z0-9_]+)\}\}`)

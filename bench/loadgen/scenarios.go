@@ -16,13 +16,12 @@ func Builtin() []Scenario {
 			Request:     Query("sts", "us-east-1", "GetCallerIdentity", "2011-06-15"),
 		},
 		{
-			Name:        "iam-getuser",
-			Description: "IAM GetUser of an existing user (query protocol)",
-			Setup: []Step{{
-				Request: Query("iam", "us-east-1", "CreateUser", "2010-05-08", "UserName", benchUser),
-				Accept:  []int{409}, // EntityAlreadyExists on a server that kept state
-			}},
+			Name: "iam-getuser",
+			Description: fmt.Sprintf("IAM GetUser (query protocol) by an IAM user whose permissions come from %d managed policies, "+
+				"authorized on every request", benchPolicyCount),
+			Setup:   iamUserSetup(),
 			Request: Query("iam", "us-east-1", "GetUser", "2010-05-08", "UserName", benchUser),
+			SignAs:  &Credentials{AccessKeyID: "{{UserKeyId}}", SecretAccessKey: "{{UserSecret}}"},
 		},
 		{
 			Name:        "kms-encrypt",
@@ -39,8 +38,55 @@ func Builtin() []Scenario {
 	}
 }
 
-// benchUser is the IAM user the iam-getuser scenario creates and reads.
-const benchUser = "gatehouse-bench"
+// benchUser is the IAM user the iam-getuser scenario creates, signs its
+// load with and reads; {{Run}} makes it new on every run.
+const benchUser = "gatehouse-bench-{{Run}}"
+
+// benchPolicyCount is how many managed policies give benchUser its
+// permissions.
+const benchPolicyCount = 10
+
+// iamUserSetup creates, with the credentials the setup runs with (the
+// root user), benchUser with benchPolicyCount customer managed policies
+// attached and an access key, which the load is then signed with. The
+// policies have the shape of real ones (several statements, wildcards,
+// conditions, a Deny); only the last lets the user read itself, through
+// the ${aws:username} policy variable.
+func iamUserSetup() []Step {
+	const v = "2010-05-08"
+	steps := []Step{
+		{
+			Request: Query("sts", "us-east-1", "GetCallerIdentity", "2011-06-15"),
+			Capture: map[string]string{"Account": `<Account>([0-9]{12})</Account>`},
+		},
+		{Request: Query("iam", "us-east-1", "CreateUser", v, "UserName", benchUser)},
+	}
+	services := []string{"s3", "ec2", "dynamodb", "sqs", "sns", "lambda", "logs", "cloudwatch", "kms", "secretsmanager"}
+	for i := 0; i < benchPolicyCount; i++ {
+		svc := services[i%len(services)]
+		doc := `{"Version":"2012-10-17","Statement":[` +
+			`{"Sid":"Read","Effect":"Allow","Action":["` + svc + `:Get*","` + svc + `:List*","` + svc + `:Describe*"],"Resource":"*"},` +
+			`{"Sid":"Write","Effect":"Allow","Action":["` + svc + `:Put*","` + svc + `:Create*"],"Resource":"` + teamResource(svc) + `","Condition":{"StringEquals":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}},` +
+			`{"Sid":"NoDelete","Effect":"Deny","Action":"` + svc + `:Delete*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}`
+		if i == benchPolicyCount-1 {
+			doc += `,{"Sid":"Self","Effect":"Allow","Action":["iam:GetUser","iam:ListAccessKeys"],"Resource":"arn:aws:iam::*:user/${aws:username}"}`
+		}
+		doc += `]}`
+		name := fmt.Sprintf("gatehouse-bench-{{Run}}-%d", i)
+		steps = append(steps,
+			Step{Request: Query("iam", "us-east-1", "CreatePolicy", v, "PolicyName", name, "PolicyDocument", doc)},
+			Step{Request: Query("iam", "us-east-1", "AttachUserPolicy", v, "UserName", benchUser,
+				"PolicyArn", "arn:aws:iam::{{Account}}:policy/"+name)},
+		)
+	}
+	return append(steps, Step{
+		Request: Query("iam", "us-east-1", "CreateAccessKey", v, "UserName", benchUser),
+		Capture: map[string]string{
+			"UserKeyId":  `<AccessKeyId>([^<]+)</AccessKeyId>`,
+			"UserSecret": `<SecretAccessKey>([^<]+)</SecretAccessKey>`,
+		},
+	})
+}
 
 // benchPlaintext returns n deterministic bytes to encrypt.
 func benchPlaintext(n int) []byte {
@@ -49,4 +95,13 @@ func benchPlaintext(n int) []byte {
 		b[i] = byte(i*31 + 7)
 	}
 	return b
+}
+
+// teamResource is a resource pattern of svc for a policy's Write
+// statement; S3 ARNs carry no region or account.
+func teamResource(svc string) string {
+	if svc == "s3" {
+		return "arn:aws:s3:::team-s3-*"
+	}
+	return "arn:aws:" + svc + ":*:*:team-" + svc + "-*"
 }

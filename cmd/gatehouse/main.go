@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/authz"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -88,6 +89,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	accountID := fs.String("account-id", env("GATEHOUSE_ACCOUNT_ID", ""), "management account id created on first start; default random (GATEHOUSE_ACCOUNT_ID)")
 	rootEmail := fs.String("root-email", env("GATEHOUSE_ROOT_EMAIL", ""), "root user email on first start (GATEHOUSE_ROOT_EMAIL)")
 	dev := fs.Bool("dev", envBool("GATEHOUSE_DEV"), "dev mode: any access key is the root user of the default account, and POST /moto-api/reset wipes state (GATEHOUSE_DEV=1)")
+	enforce := fs.String("enforce", env("GATEHOUSE_ENFORCE", ""), "authorization enforcement: on (deny what IAM policies do not allow), soft (log and record would-be denials, allow) or off (authorize nothing); soft and off need --dev, whose default is off (GATEHOUSE_ENFORCE)")
 	devAccount := fs.String("default-account", env("GATEHOUSE_DEFAULT_ACCOUNT", app.DefaultDevAccountID), "dev mode's default account id (GATEHOUSE_DEFAULT_ACCOUNT)")
 	tlsCert := fs.String("tls-cert", env("GATEHOUSE_TLS_CERT", ""), "TLS certificate file; serve HTTPS when set with -tls-key (GATEHOUSE_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("GATEHOUSE_TLS_KEY", ""), "TLS private key file (GATEHOUSE_TLS_KEY)")
@@ -111,7 +113,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 
 	node, err := app.Open(ctx, app.Config{
 		DataDir: *dataDir, RootKeyFile: *rootKey, AccountID: *accountID, RootEmail: *rootEmail,
-		Dev: *dev, DevAccountID: *devAccount, Logger: logger,
+		Dev: *dev, DevAccountID: *devAccount, Enforce: *enforce, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -141,7 +143,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		printBootstrap(stdout, node, url)
 	}
 	logger.Info("gatehouse listening", "url", url, "data", *dataDir,
-		"management_account", node.ManagementAccountID, "version", version)
+		"management_account", node.ManagementAccountID, "enforce", node.Enforcement.String(), "version", version)
+	if node.Enforcement != authz.On {
+		logger.Warn("authorization enforcement is "+node.Enforcement.String()+": requests that IAM policies deny are let through",
+			"enforce", node.Enforcement.String())
+	}
 
 	serveErr := make(chan error, 1)
 	go func() {

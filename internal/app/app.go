@@ -16,8 +16,10 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/call"
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/iam/awsmanaged"
 	"github.com/gatehouse/gatehouse/internal/keyring"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/server"
@@ -47,7 +49,11 @@ type Config struct {
 	// Dev turns on dev mode (see server.Config).
 	Dev          bool
 	DevAccountID string
-	Logger       *slog.Logger
+	// Enforce is the enforcement mode of authorization: "on", "soft" or
+	// "off" (see authz.Mode); "" means off in dev mode and on otherwise.
+	// Outside dev mode only on is allowed.
+	Enforce string
+	Logger  *slog.Logger
 }
 
 // App is an assembled node.
@@ -63,6 +69,8 @@ type App struct {
 	CredentialsFile string
 	// Bus carries every trail event to in-process subscribers.
 	Bus *audit.Bus
+	// Enforcement is the authorization enforcement mode the node runs in.
+	Enforcement authz.Mode
 
 	store    store.Store
 	recorder *audit.Recorder
@@ -86,6 +94,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if !account.ValidAccountID(cfg.DevAccountID) {
 		return nil, fmt.Errorf("default account %q is not a 12-digit account id", cfg.DevAccountID)
+	}
+	if _, err := authz.ResolveMode(cfg.Enforce, cfg.Dev); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -129,20 +140,34 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	}
 
 	a.recorder = audit.NewRecorder(st, a.Bus, audit.Options{Logger: cfg.Logger})
-	dir := iam.NewDirectory(st, kr, creds, nil)
+	dir := iam.NewDirectory(st, kr, creds, awsmanaged.Policies())
 	a.dir = dir
 	a.startUsageFlusher(cfg.Logger)
 	registry := call.NewRegistry()
-	(&sts.Service{}).Register(registry)
+	stsService := sts.New(dir, kr, sts.Options{Logger: cfg.Logger, Dev: cfg.Dev})
+	stsService.Register(registry)
 	iamservice.New(dir, cfg.Logger).Register(registry)
 	cloudtrail.New(st).Register(registry)
+
+	mode, err := authz.ResolveMode(cfg.Enforce, cfg.Dev)
+	if err != nil {
+		return nil, err
+	}
+	a.Enforcement = mode
+	// The unsigned STS operations evaluate their trust policies in their
+	// handlers, where enforcement modes other than on let requests through.
+	stsService.EnforceTrust = mode == authz.On
+	authorizer, err := authz.New(authz.Config{Directory: dir, Services: model.All(), Mode: mode, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
 
 	srv := server.New(server.Config{Dev: cfg.Dev, DevAccountID: cfg.DevAccountID, ManagementAccountID: mgmtID, Logger: cfg.Logger}, server.Deps{
 		Store:       st,
 		Services:    model.All(),
 		Registry:    registry,
 		Credentials: creds,
-		Authorizer:  server.RootOnly{},
+		Authorizer:  authorizer,
 		Recorder:    a.recorder,
 		Reset: func(ctx context.Context) error {
 			if err := a.recorder.Flush(ctx); err != nil {
@@ -154,6 +179,7 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 			dir.Invalidate()
 			return account.EnsureAccount(ctx, st, cfg.DevAccountID, "default")
 		},
+		Sessions: stsService.Sessions(),
 	})
 	a.Handler = srv
 	return a, nil

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -445,11 +446,7 @@ func sdkServices() []sdkService {
 				_, err := iam.NewFromConfig(cfg, func(o *iam.Options) { o.APIOptions = append(o.APIOptions, opts...) }).GetRole(ctx, &iam.GetRoleInput{})
 				return err
 			},
-			notImplementedOp: "ListUsers",
-			notImplemented: func(ctx context.Context, cfg aws.Config, opts ...stackOption) error {
-				_, err := iam.NewFromConfig(cfg, func(o *iam.Options) { o.APIOptions = append(o.APIOptions, opts...) }).ListUsers(ctx, &iam.ListUsersInput{})
-				return err
-			},
+			// Every IAM operation is built: no notImplemented case.
 		},
 		{
 			id: "sts", member: "roleSessionName",
@@ -459,13 +456,7 @@ func sdkServices() []sdkService {
 				})
 				return err
 			},
-			notImplementedOp: "AssumeRole",
-			notImplemented: func(ctx context.Context, cfg aws.Config, opts ...stackOption) error {
-				_, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, opts...) }).AssumeRole(ctx, &sts.AssumeRoleInput{
-					RoleArn: aws.String("arn:aws:iam::123456789012:role/demo"), RoleSessionName: aws.String("acceptance"),
-				})
-				return err
-			},
+			// Every STS operation is built: no notImplemented case.
 		},
 		{
 			id: "organizations", member: "accountId",
@@ -617,6 +608,9 @@ func TestSDKUnimplementedOperationIsNotImplementedWithoutRetry(t *testing.T) {
 	cfg.Retryer = func() aws.Retryer { return retry.NewStandard() }
 	for _, c := range sdkServices() {
 		t.Run(c.id, func(t *testing.T) {
+			if c.notImplemented == nil {
+				t.Skipf("every %s operation is built", c.id)
+			}
 			svc := serviceByID(t, c.id)
 			count, attempts := attemptCounter()
 			err := c.notImplemented(context.Background(), cfg, count)
@@ -914,7 +908,18 @@ func TestEveryOperationAnswersAWSShapedWithEmptyInput(t *testing.T) {
 						t.Errorf("%s: NotImplemented with status %d and message %q; want 501 naming this operation (misrouted?)", name, r.Status, we.Message)
 					}
 				case we.Code == svc.ValidationErrorCode:
-					if r.Status != http.StatusBadRequest || !strings.Contains(we.Message, "validation error") {
+					// The model's constraints ("1 validation error detected: ...")
+					// or a handler's own check of what an empty input lacks.
+					if r.Status != http.StatusBadRequest || we.Message == "" {
+						t.Errorf("%s: %s with status %d and message %q", name, we.Code, r.Status, we.Message)
+					}
+				case slices.Contains(op.Errors, we.Code) || we.Code == "OrganizationNotFoundException":
+					// A built operation refusing an empty input with one of
+					// its modelled errors (a password policy that does not
+					// exist, a feature that is off; IAM's organization
+					// features answer OrganizationNotFoundException until
+					// AWS Organizations is built).
+					if r.Status < 400 || r.Status >= 500 || we.Message == "" {
 						t.Errorf("%s: %s with status %d and message %q", name, we.Code, r.Status, we.Message)
 					}
 				default:

@@ -35,7 +35,32 @@ type Call struct {
 	Time time.Time
 
 	resources []Resource
+	eventData []EventDatum
 }
+
+// EventDatum is one entry of a trail event's additionalEventData.
+type EventDatum struct {
+	Key string
+	// Value is encoded as JSON.
+	Value any
+}
+
+// AddEventData records a fact about the call that is neither request nor
+// response, for its trail event's additionalEventData: for instance the
+// denial an authorizer in soft enforcement mode let through. A later
+// value for the same key replaces the earlier one.
+func (c *Call) AddEventData(key string, value any) {
+	for i := range c.eventData {
+		if c.eventData[i].Key == key {
+			c.eventData[i].Value = value
+			return
+		}
+	}
+	c.eventData = append(c.eventData, EventDatum{Key: key, Value: value})
+}
+
+// EventData returns the entries recorded with AddEventData, in order.
+func (c *Call) EventData() []EventDatum { return c.eventData }
 
 // Resource is a resource a call touched, recorded in its trail event.
 type Resource struct {

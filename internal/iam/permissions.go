@@ -244,4 +244,4 @@ func DecodeDocument(doc string) string {
 // AWSManagedKind is the policy kind AWS managed policies are compiled as.
 // They are exempt from the managed policy size quota, which only binds
 // customer managed policies.
-const AWSManagedKind = policy.KindManaged
+const AWSManagedKind = policy.KindAWSManaged

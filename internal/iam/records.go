@@ -236,6 +236,22 @@ type SAMLProvider struct {
 	CreateDate time.Time `json:"created"`
 	ValidUntil time.Time `json:"validUntil"`
 	Tags       []Tag     `json:"tags,omitempty"`
+	// UUID is the provider's SAMLProviderUUID.
+	UUID string `json:"uuid,omitempty"`
+	// EncryptionMode is the AssertionEncryptionMode: "Allowed" (or "") or
+	// "Required" (the provider must encrypt its assertions).
+	EncryptionMode string `json:"encMode,omitempty"`
+	// PrivateKeys are the keys (at most 2) that decrypt encrypted assertions.
+	PrivateKeys []SAMLPrivateKey `json:"keys,omitempty"`
+}
+
+// SAMLPrivateKey is a private key that decrypts a SAML provider's encrypted
+// assertions. The PEM text is sealed under the keyring (purpose
+// SAMLKeySealPurpose, the key id as additional data) and never returned.
+type SAMLPrivateKey struct {
+	ID         string    `json:"id"`
+	PEMSealed  []byte    `json:"pem"`
+	CreateDate time.Time `json:"created"`
 }
 
 // ServerCertificate is an uploaded server certificate. The private key is
@@ -264,6 +280,16 @@ type AccountSettings struct {
 	CredentialReportTime time.Time `json:"reportTime,omitzero"`
 	// GlobalEndpointTokenVersion is SetSecurityTokenServicePreferences' value.
 	GlobalEndpointTokenVersion string `json:"stsTokenVersion,omitempty"`
+	// OutboundFederationEnabled is whether outbound web identity federation
+	// (STS GetWebIdentityToken) is on; OutboundIssuer is the account's
+	// unique issuer URL, made by the first EnableOutboundWebIdentityFederation
+	// and kept across disabling so that verifiers keep trusting it. See
+	// outbound.go.
+	OutboundFederationEnabled bool   `json:"outboundFed,omitempty"`
+	OutboundIssuer            string `json:"outboundIssuer,omitempty"`
+	// RootSigningCerts are the root user's X.509 signing certificates (the
+	// root user has no User record; IAM users keep theirs in User).
+	RootSigningCerts []SigningCertificate `json:"rootCerts,omitempty"`
 }
 
 // PasswordPolicy is the account password policy.

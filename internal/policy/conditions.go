@@ -56,20 +56,68 @@ const (
 	opNull
 )
 
-var baseOps = map[string]baseOp{
-	"stringequals": opStringEquals, "stringnotequals": opStringNotEquals,
-	"stringequalsignorecase": opStringEqualsIgnoreCase, "stringnotequalsignorecase": opStringNotEqualsIgnoreCase,
-	"stringlike": opStringLike, "stringnotlike": opStringNotLike,
-	"numericequals": opNumericEquals, "numericnotequals": opNumericNotEquals,
-	"numericlessthan": opNumericLessThan, "numericlessthanequals": opNumericLessThanEquals,
-	"numericgreaterthan": opNumericGreaterThan, "numericgreaterthanequals": opNumericGreaterThanEquals,
-	"dateequals": opDateEquals, "datenotequals": opDateNotEquals,
-	"datelessthan": opDateLessThan, "datelessthanequals": opDateLessThanEquals,
-	"dategreaterthan": opDateGreaterThan, "dategreaterthanequals": opDateGreaterThanEquals,
-	"bool": opBool, "binaryequals": opBinaryEquals,
-	"ipaddress": opIPAddress, "notipaddress": opNotIPAddress,
-	"arnequals": opArnEquals, "arnlike": opArnLike, "arnnotequals": opArnNotEquals, "arnnotlike": opArnNotLike,
-	"null": opNull,
+// lookupBaseOp returns the operator a lower-cased name without set
+// qualifier or IfExists suffix names, 0 if none. A switch on the string
+// compiles to a search on length and content: cheaper than hashing for a
+// map, and converting b does not allocate.
+func lookupBaseOp(b []byte) baseOp {
+	switch string(b) {
+	case "stringequals":
+		return opStringEquals
+	case "stringnotequals":
+		return opStringNotEquals
+	case "stringequalsignorecase":
+		return opStringEqualsIgnoreCase
+	case "stringnotequalsignorecase":
+		return opStringNotEqualsIgnoreCase
+	case "stringlike":
+		return opStringLike
+	case "stringnotlike":
+		return opStringNotLike
+	case "numericequals":
+		return opNumericEquals
+	case "numericnotequals":
+		return opNumericNotEquals
+	case "numericlessthan":
+		return opNumericLessThan
+	case "numericlessthanequals":
+		return opNumericLessThanEquals
+	case "numericgreaterthan":
+		return opNumericGreaterThan
+	case "numericgreaterthanequals":
+		return opNumericGreaterThanEquals
+	case "dateequals":
+		return opDateEquals
+	case "datenotequals":
+		return opDateNotEquals
+	case "datelessthan":
+		return opDateLessThan
+	case "datelessthanequals":
+		return opDateLessThanEquals
+	case "dategreaterthan":
+		return opDateGreaterThan
+	case "dategreaterthanequals":
+		return opDateGreaterThanEquals
+	case "bool":
+		return opBool
+	case "binaryequals":
+		return opBinaryEquals
+	case "ipaddress":
+		return opIPAddress
+	case "notipaddress":
+		return opNotIPAddress
+	case "arnequals":
+		return opArnEquals
+	case "arnlike":
+		return opArnLike
+	case "arnnotequals":
+		return opArnNotEquals
+	case "arnnotlike":
+		return opArnNotLike
+	case "null":
+		return opNull
+	}
+	return 0
 }
 
 // negated reports whether the operator is a "not" operator, whose policy
@@ -120,12 +168,12 @@ func parseOperator(name string) (operator, bool) {
 	case len(b) > len("forallvalues:") && string(b[:len("forallvalues:")]) == "forallvalues:":
 		op.set, b = setAllValues, b[len("forallvalues:"):]
 	}
-	if base, ok := baseOps[string(b)]; ok {
+	if base := lookupBaseOp(b); base != 0 {
 		op.base = base
 		return op, true
 	}
 	if n := len(b) - len("ifexists"); n > 0 && string(b[n:]) == "ifexists" {
-		if base, ok := baseOps[string(b[:n])]; ok && base != opNull {
+		if base := lookupBaseOp(b[:n]); base != 0 && base != opNull {
 			op.base, op.ifExists = base, true
 			return op, true
 		}
@@ -133,42 +181,48 @@ func parseOperator(name string) (operator, bool) {
 	return op, false
 }
 
-// condValue is one compiled policy value of a condition.
+// condValue is one compiled policy value of a condition. Each operator
+// uses one field (two for BinaryEquals, kept apart as rare).
 type condValue struct {
 	pat    pattern      // string, ARN and Bool operators
 	num    float64      // Numeric*
 	nanos  int64        // Date*
 	prefix netip.Prefix // IpAddress, NotIpAddress
-	bin    []byte       // BinaryEquals: decoded
-	b64    string       // BinaryEquals: canonical base64, for text request values
+	bin    *binaryValue // BinaryEquals
 	null   bool         // Null: true means "the key must be absent"
+}
+
+// binaryValue is a BinaryEquals policy value.
+type binaryValue struct {
+	bin []byte // decoded
+	b64 string // canonical base64, for text request values
 }
 
 // condition is one compiled (operator, key, values) triple.
 type condition struct {
 	op     operator
-	key    string // lower-cased
+	key    ctxKey // lower-cased
 	values []condValue
 }
 
-// compileCondition compiles one condition into values (len(c.Values) long).
-// It rejects values that could never match: a malformed number, date, CIDR
-// or base64 value.
-func compileCondition(c Condition, vars bool, values []condValue) (condition, error) {
-	op, _ := parseOperator(c.Operator) // validated already
-	cc := condition{op: op, key: lowerKey(c.Key), values: values}
+// compileCondition compiles one condition, whose operator validate parsed
+// as op, into *cc (zero) and values (zero, len(c.Values) long), carving
+// patterns from ar. It rejects values that could never match: a malformed
+// number, date, CIDR or base64 value.
+func compileCondition(cc *condition, c *Condition, op operator, vars bool, values []condValue, ar *patternArena, keys *keyCache) error {
+	cc.op, cc.key, cc.values = op, keys.get(c.Key), values
 	for i, v := range c.Values {
 		cv := &cc.values[i]
 		ok := true
 		switch op.base {
 		case opStringEquals, opStringNotEquals:
-			cv.pat = compilePattern(v, patternOpts{vars: vars})
+			ar.compile(&cv.pat, v, patternOpts{vars: vars})
 		case opStringEqualsIgnoreCase, opStringNotEqualsIgnoreCase, opBool:
-			cv.pat = compilePattern(v, patternOpts{vars: vars, fold: true})
+			ar.compile(&cv.pat, v, patternOpts{vars: vars, fold: true})
 		case opStringLike, opStringNotLike:
-			cv.pat = compilePattern(v, patternOpts{vars: vars, wildcards: true})
+			ar.compile(&cv.pat, v, patternOpts{vars: vars, wildcards: true})
 		case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
-			cv.pat = compilePattern(v, patternOpts{vars: vars, wildcards: true, arn: true})
+			ar.compile(&cv.pat, v, patternOpts{vars: vars, wildcards: true, arn: true})
 		case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals,
 			opNumericGreaterThan, opNumericGreaterThanEquals:
 			var err error
@@ -180,17 +234,16 @@ func compileCondition(c Condition, vars bool, values []condValue) (condition, er
 		case opIPAddress, opNotIPAddress:
 			cv.prefix, ok = parseCIDR(v)
 		case opBinaryEquals:
-			var err error
-			cv.bin, err = base64.StdEncoding.DecodeString(v)
-			cv.b64, ok = base64.StdEncoding.EncodeToString(cv.bin), err == nil
+			bin, err := base64.StdEncoding.DecodeString(v)
+			cv.bin, ok = &binaryValue{bin: bin, b64: base64.StdEncoding.EncodeToString(bin)}, err == nil
 		case opNull:
 			cv.null = strings.EqualFold(v, "true")
 		}
 		if !ok {
-			return cc, malformed("Invalid value for condition operator " + c.Operator + ": " + v)
+			return malformed("Invalid value for condition operator " + c.Operator + ": " + v)
 		}
 	}
-	return cc, nil
+	return nil
 }
 
 // commonKeys maps global condition keys, as the AWS documentation spells
@@ -244,7 +297,7 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 
 // eval evaluates the condition against the request context.
 func (c *condition) eval(ctx *Context) bool {
-	vals, present := ctx.lookup(c.key)
+	vals, present := ctx.lookupKey(c.key.name, c.key.hash)
 	if c.op.base == opNull {
 		absent := !present || len(vals) == 0
 		for i := range c.values {
@@ -352,9 +405,9 @@ func (c *condition) matchOne(v *Value, pv *condValue, ctx *Context) bool {
 		return v.flags&hasIP != 0 && pv.prefix.Contains(v.ip)
 	case opBinaryEquals:
 		if v.flags&hasBinary != 0 {
-			return bytes.Equal(v.bin, pv.bin)
+			return bytes.Equal(v.bin, pv.bin.bin)
 		}
-		return v.s == pv.b64
+		return v.s == pv.bin.b64
 	}
 	return false
 }

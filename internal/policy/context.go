@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Value is one typed value of a condition context key. Build values with
@@ -167,11 +168,79 @@ func parseDate(s string) (int64, bool) {
 type Context struct {
 	entries []contextEntry
 	values  []Value // the entries' values, end to end
+	// folded holds the ASCII keys that have upper-case letters, lower-cased,
+	// end to end, so that finding a compiled policy's (lower-case) key
+	// compares bytes rather than folding case.
+	folded []byte
+	// slots indexes the entries by keyHash, while every key is ASCII and
+	// there are at most maxIndexed of them: slot hash&(len-1) onward holds
+	// 1+the index of an entry, 0 ending the search. Otherwise (unindexed)
+	// lookups scan the entries.
+	slots     [2 * maxIndexed]uint8
+	unindexed bool
 }
 
+// maxIndexed is the most keys a Context indexes; requests carry a dozen.
+const maxIndexed = 16
+
 type contextEntry struct {
-	key        string // as given
-	start, end int32  // the entry's values: values[start:end]
+	key   string // as given
+	hash  uint32 // keyHash(key)
+	lower bool   // key is ASCII without upper-case letters
+	// folded: for an ASCII key with upper-case letters, the key lower-cased
+	// is Context.folded[folded:folded+len(key)]; else -1.
+	folded     int32
+	start, end int32 // the entry's values: values[start:end]
+}
+
+// keyHash hashes a context key for lookups: FNV-1a over its bytes, ASCII
+// letters lower-cased, so keys that differ only in ASCII case hash alike.
+// Keys with a byte outside ASCII hash to 0, which matches every hash:
+// strings.EqualFold folds some of those (the Kelvin sign, the long s) to
+// ASCII letters, so their hash would not tell. Other keys never hash to 0.
+func keyHash(s string) uint32 {
+	h, _ := keyHashLower(s)
+	return h
+}
+
+// keyHashLower returns keyHash(s) and whether s is ASCII without upper-case
+// letters.
+func keyHashLower(s string) (uint32, bool) {
+	h := uint32(2166136261)
+	lower := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return 0, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+			lower = false
+		}
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h, lower
+}
+
+// newEntry returns the entry for key with values[start:end].
+func (c *Context) newEntry(key string, start, end int) contextEntry {
+	h, lower := keyHashLower(key)
+	e := contextEntry{key: key, hash: h, lower: lower, folded: -1, start: int32(start), end: int32(end)}
+	if h != 0 && !lower {
+		e.folded = int32(len(c.folded))
+		for i := 0; i < len(key); i++ {
+			ch := key[i]
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			c.folded = append(c.folded, ch)
+		}
+	}
+	return e
 }
 
 // Set gives key the values vals, replacing any it had. A key with several
@@ -179,12 +248,7 @@ type contextEntry struct {
 func (c *Context) Set(key string, vals ...Value) {
 	start := int32(len(c.values))
 	c.values = append(c.values, vals...)
-	e := contextEntry{key: key, start: start, end: int32(len(c.values))}
-	if i := c.index(key); i >= 0 {
-		c.entries[i] = e
-		return
-	}
-	c.entries = append(c.entries, e)
+	c.put(c.newEntry(key, int(start), len(c.values)))
 }
 
 // SetString gives key the string values vals.
@@ -193,18 +257,44 @@ func (c *Context) SetString(key string, vals ...string) {
 	for _, s := range vals {
 		c.values = append(c.values, String(s))
 	}
-	e := contextEntry{key: key, start: start, end: int32(len(c.values))}
-	if i := c.index(key); i >= 0 {
-		c.entries[i] = e
+	c.put(c.newEntry(key, int(start), len(c.values)))
+}
+
+// put adds e, replacing the entry of the same key if there is one.
+func (c *Context) put(e contextEntry) {
+	if i := c.index(e.key, e.hash); i >= 0 {
+		c.entries[i] = e // the same key but for case: the same hash
 		return
 	}
 	c.entries = append(c.entries, e)
+	c.indexEntry(len(c.entries) - 1)
+}
+
+// indexEntry adds entry i to slots, or turns the index off.
+func (c *Context) indexEntry(i int) {
+	if c.unindexed {
+		return
+	}
+	h := c.entries[i].hash
+	if h == 0 || i >= maxIndexed {
+		c.unindexed = true
+		return
+	}
+	j := h & (uint32(len(c.slots)) - 1)
+	for c.slots[j] != 0 {
+		j = (j + 1) & (uint32(len(c.slots)) - 1)
+	}
+	c.slots[j] = uint8(i + 1)
 }
 
 // Delete removes key.
 func (c *Context) Delete(key string) {
-	if i := c.index(key); i >= 0 {
+	if i := c.index(key, keyHash(key)); i >= 0 {
 		c.entries = append(c.entries[:i], c.entries[i+1:]...)
+		c.slots, c.unindexed = [len(c.slots)]uint8{}, false
+		for i := range c.entries {
+			c.indexEntry(i)
+		}
 	}
 }
 
@@ -227,13 +317,53 @@ func (c *Context) Keys() []string {
 func (c *Context) Reset() {
 	c.entries = c.entries[:0]
 	c.values = c.values[:0]
+	c.folded = c.folded[:0]
+	c.slots, c.unindexed = [len(c.slots)]uint8{}, false
 }
 
-// index finds key (any case). Contexts hold tens of keys, so a linear scan
-// beats hashing, and comparing lengths first rejects most keys at once.
-func (c *Context) index(key string) int {
-	for i := range c.entries {
-		if k := c.entries[i].key; len(k) == len(key) && (k == key || strings.EqualFold(k, key)) {
+// index finds key (any case), whose keyHash is hash. While the entries are
+// indexed, only those in the key's slots are compared; else all are, their
+// hashes first.
+func (c *Context) index(key string, hash uint32) int {
+	if c.unindexed || hash == 0 {
+		for i := range c.entries {
+			e := &c.entries[i]
+			if e.hash != hash && e.hash != 0 && hash != 0 {
+				continue // both ASCII, and different even ignoring case
+			}
+			if len(e.key) == len(key) && (e.key == key || strings.EqualFold(e.key, key)) {
+				return i
+			}
+		}
+		return -1
+	}
+	mask := uint32(len(c.slots)) - 1
+	for j := hash & mask; c.slots[j] != 0; j = (j + 1) & mask {
+		i := int(c.slots[j]) - 1
+		if e := &c.entries[i]; e.hash == hash && len(e.key) == len(key) && (e.key == key || strings.EqualFold(e.key, key)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexLower is index for a key that is lower-cased (by strings.ToLower,
+// as compiled policies keep their keys). When the key and an entry's key
+// are both ASCII, they match only if the entry's key lower-cased equals
+// the key, so one comparison of bytes decides.
+func (c *Context) indexLower(key string, hash uint32) int {
+	if c.unindexed || hash == 0 {
+		return c.index(key, hash)
+	}
+	mask := uint32(len(c.slots)) - 1
+	for j := hash & mask; c.slots[j] != 0; j = (j + 1) & mask {
+		i := int(c.slots[j]) - 1
+		e := &c.entries[i]
+		if e.hash != hash || len(e.key) != len(key) {
+			continue
+		}
+		if e.lower && e.key == key ||
+			e.folded >= 0 && string(c.folded[e.folded:int(e.folded)+len(key)]) == key {
 			return i
 		}
 	}
@@ -245,9 +375,22 @@ func (c *Context) lookup(key string) ([]Value, bool) {
 	if c == nil {
 		return nil, false
 	}
-	if i := c.index(key); i >= 0 {
-		e := c.entries[i]
-		return c.values[e.start:e.end:e.end], true
+	return c.at(c.index(key, keyHash(key)))
+}
+
+// lookupKey is lookup for a key of a compiled policy.
+func (c *Context) lookupKey(key string, hash uint32) ([]Value, bool) {
+	if c == nil {
+		return nil, false
 	}
-	return nil, false
+	return c.at(c.indexLower(key, hash))
+}
+
+// at returns the values of entry i, if i is one.
+func (c *Context) at(i int) ([]Value, bool) {
+	if i < 0 {
+		return nil, false
+	}
+	e := &c.entries[i]
+	return c.values[e.start:e.end:e.end], true
 }

@@ -228,9 +228,8 @@ func (d *Decision) add(r StatementRef) {
 }
 
 // Evaluate decides req against the policies in set. It does not allocate.
-func Evaluate(req *Request, set *PolicySet) Decision {
-	var d Decision
-	evaluate(req, set, &d, nil)
+func Evaluate(req *Request, set *PolicySet) (d Decision) {
+	evaluate(req, set, &d, nil) // in place: a Decision is a few hundred bytes
 	return d
 }
 
@@ -241,13 +240,28 @@ type hit struct {
 }
 
 type evaluator struct {
-	req     *Request
-	set     *PolicySet
-	svc     []byte // lower-cased service prefix of the action
-	svcHash uint64
-	name    string // the action's name, after the colon
-	hasName bool   // the action has a colon
-	tr      *trace
+	req      *Request
+	set      *PolicySet
+	svc      []byte // lower-cased service prefix of the action
+	svcKey   serviceKey
+	svcBit   uint64 // svcKey.bit()
+	name     string // the action's name, after the colon
+	nameHead uint64 // nameHead(name)
+	hasName  bool   // the action has a colon
+	tr       *trace
+	// pairs is the pairSet of the request's resource, computed when a
+	// statement first needs it (pairsDone).
+	pairs     pairSet
+	pairsDone bool
+}
+
+// resourcePairs returns the pairSet of the request's resource.
+func (e *evaluator) resourcePairs() *pairSet {
+	if !e.pairsDone {
+		e.pairs.add(e.req.Resource)
+		e.pairsDone = true
+	}
+	return &e.pairs
 }
 
 func isIAMPrincipal(t PrincipalType) bool {
@@ -265,9 +279,11 @@ func evaluate(req *Request, set *PolicySet, d *Decision, tr *trace) {
 	}
 	var buf [64]byte
 	e := evaluator{req: req, set: set, svc: lowerService(req.Action, buf[:0]), tr: tr}
-	e.svcHash = serviceHash(e.svc)
+	e.svcKey = serviceKeyOf(e.svc)
+	e.svcBit = e.svcKey.bit()
 	if i := strings.IndexByte(req.Action, ':'); i >= 0 {
 		e.name, e.hasName = req.Action[i+1:], true
+		e.nameHead = nameHead(e.name)
 	}
 	p := &req.Principal
 	sameAccount := req.ResourceAccount == "" || req.ResourceAccount == p.Account
@@ -276,8 +292,13 @@ func evaluate(req *Request, set *PolicySet, d *Decision, tr *trace) {
 	// implicit deny discards them. Policies are scanned in the order denies
 	// are reported, so outside the simulator the first deny ends the scan.
 	var deny hit
-	var r scanResult
 	denied := func() bool { return deny.ok && tr == nil }
+	// noteDeny records the first Deny found.
+	noteDeny := func(r scanResult, a *Attached, t PolicyType, level int) {
+		if r.deny >= 0 && !deny.ok {
+			deny = hitAt(a, t, level, r.deny)
+		}
+	}
 	scpMissing := -1
 	scpApplies := len(set.SCPs) > 0 && !set.PrincipalIsManagementAccount && !set.ServiceLinkedRole && isIAMPrincipal(p.Type)
 	if scpApplies {
@@ -285,13 +306,11 @@ func evaluate(req *Request, set *PolicySet, d *Decision, tr *trace) {
 			level := set.SCPs[lvl]
 			allowed := false
 			for i := range level {
-				e.scan(&level[i], TypeSCP, lvl, !allowed, &r)
-				if r.deny.ok && !deny.ok {
-					deny = r.deny
-				}
-				if r.allow.ok && !allowed {
+				r := e.scan(&level[i], TypeSCP, lvl, !allowed)
+				noteDeny(r, &level[i], TypeSCP, lvl)
+				if r.allow >= 0 && !allowed {
 					allowed = true
-					d.add(r.allow.ref)
+					d.add(hitAt(&level[i], TypeSCP, lvl, r.allow).ref)
 				}
 			}
 			if !allowed && scpMissing < 0 {
@@ -302,48 +321,40 @@ func evaluate(req *Request, set *PolicySet, d *Decision, tr *trace) {
 	if !denied() && len(set.RCPs) > 0 && !set.ResourceInManagementAccount && !set.ServiceLinkedRole {
 		for lvl := range set.RCPs {
 			for i := range set.RCPs[lvl] {
-				e.scan(&set.RCPs[lvl][i], TypeRCP, lvl, false, &r)
-				if r.deny.ok && !deny.ok {
-					deny = r.deny
-				}
+				a := &set.RCPs[lvl][i]
+				noteDeny(e.scan(a, TypeRCP, lvl, false), a, TypeRCP, lvl)
 			}
 		}
 	}
 	var res hit
 	resGrant := grantNone
 	if !denied() && set.Resource != nil {
-		e.scan(set.Resource, TypeResource, 0, true, &r)
-		if r.deny.ok && !deny.ok {
-			deny = r.deny
-		}
-		res, resGrant = r.allow, r.grant
+		r := e.scan(set.Resource, TypeResource, 0, true)
+		noteDeny(r, set.Resource, TypeResource, 0)
+		res, resGrant = hitAt(set.Resource, TypeResource, 0, r.allow), r.grant
 	}
 	var id hit
 	for i := 0; i < len(set.Identity) && !denied(); i++ {
-		e.scan(&set.Identity[i], TypeIdentity, 0, !id.ok, &r)
-		if r.deny.ok && !deny.ok {
-			deny = r.deny
-		}
-		if r.allow.ok && !id.ok {
-			id = r.allow
+		a := &set.Identity[i]
+		r := e.scan(a, TypeIdentity, 0, !id.ok)
+		noteDeny(r, a, TypeIdentity, 0)
+		if !id.ok && r.allow >= 0 {
+			id = hitAt(a, TypeIdentity, 0, r.allow)
 		}
 	}
 	var bnd hit
 	if !denied() && set.Boundary != nil {
-		e.scan(set.Boundary, TypeBoundary, 0, true, &r)
-		if r.deny.ok && !deny.ok {
-			deny = r.deny
-		}
-		bnd = r.allow
+		r := e.scan(set.Boundary, TypeBoundary, 0, true)
+		noteDeny(r, set.Boundary, TypeBoundary, 0)
+		bnd = hitAt(set.Boundary, TypeBoundary, 0, r.allow)
 	}
 	var ses hit
 	for i := 0; i < len(set.Session) && !denied(); i++ {
-		e.scan(&set.Session[i], TypeSession, 0, !ses.ok, &r)
-		if r.deny.ok && !deny.ok {
-			deny = r.deny
-		}
-		if r.allow.ok && !ses.ok {
-			ses = r.allow
+		a := &set.Session[i]
+		r := e.scan(a, TypeSession, 0, !ses.ok)
+		noteDeny(r, a, TypeSession, 0)
+		if !ses.ok && r.allow >= 0 {
+			ses = hitAt(a, TypeSession, 0, r.allow)
 		}
 	}
 
@@ -413,7 +424,7 @@ func evaluate(req *Request, set *PolicySet, d *Decision, tr *trace) {
 		noAllow(TypeResource)
 	default:
 		d.Effect, d.Reason = Allow, ReasonAllowed
-		for _, h := range [...]hit{id, bnd, ses, res} {
+		for _, h := range [...]*hit{&id, &bnd, &ses, &res} {
 			if h.ok {
 				d.add(h.ref)
 			}
@@ -440,33 +451,46 @@ func lowerService(action string, buf []byte) []byte {
 	return buf
 }
 
-// scanResult is what scanning one attached policy found: its first
-// applicable Deny, its first applicable Allow and, for a resource-based
-// policy, the most direct grant among its Allows (with that statement as the
-// Allow).
+// scanResult is what scanning one attached policy found: the index of its
+// first applicable Deny, of its first applicable Allow and, for a
+// resource-based policy, the most direct grant among its Allows (with that
+// statement as the Allow). Indices are -1 when there is none.
 type scanResult struct {
-	allow, deny hit
+	allow, deny int32
 	grant       grant
+}
+
+// hitAt returns the hit for statement idx of a, none when idx is -1.
+func hitAt(a *Attached, t PolicyType, level int, idx int32) hit {
+	if idx < 0 {
+		return hit{}
+	}
+	return hit{true, StatementRef{Type: t, Level: level, Policy: a, Index: int(idx)}}
 }
 
 // scan evaluates the statements of one attached policy that can apply to
 // the request. With needAllow false (its policy type already has an Allow)
 // only Deny statements are evaluated; the simulator's trace evaluates all.
-func (e *evaluator) scan(a *Attached, t PolicyType, level int, needAllow bool, r *scanResult) {
-	*r = scanResult{}
+func (e *evaluator) scan(a *Attached, t PolicyType, level int, needAllow bool) scanResult {
+	r := scanResult{allow: -1, deny: -1}
 	p := a.Policy
-	if p == nil {
-		return
+	if p == nil || !needAllow && e.tr == nil && p.denied&e.svcBit == 0 && len(p.other.denies) == 0 {
+		return r // nothing to evaluate, or only Deny statements and there are none
 	}
-	cands := p.candidates(e.svc, e.svcHash)
+	cands, sid := &p.other, int32(-1)
+	if p.named&e.svcBit != 0 {
+		cands, sid = p.candidates(e.svc, &e.svcKey)
+	}
+	if !e.hasName {
+		sid = -1 // an action without a name matches only "*"
+	}
 	for _, idx := range cands.denies {
-		if ok, _ := e.applies(&p.stmts[idx], t); ok {
-			ref := StatementRef{Type: t, Level: level, Policy: a, Index: int(idx)}
+		if ok, _ := e.applies(&p.stmts[idx], t, sid); ok {
 			if e.tr != nil {
-				e.tr.matched = append(e.tr.matched, ref)
+				e.tr.matched = append(e.tr.matched, StatementRef{Type: t, Level: level, Policy: a, Index: int(idx)})
 			}
-			if !r.deny.ok {
-				r.deny = hit{true, ref}
+			if r.deny < 0 {
+				r.deny = idx
 				if e.tr == nil {
 					break
 				}
@@ -474,35 +498,46 @@ func (e *evaluator) scan(a *Attached, t PolicyType, level int, needAllow bool, r
 		}
 	}
 	if !needAllow && e.tr == nil {
-		return
+		return r
 	}
 	for _, idx := range cands.allows {
-		ok, g := e.applies(&p.stmts[idx], t)
+		ok, g := e.applies(&p.stmts[idx], t, sid)
 		if !ok {
 			continue
 		}
-		ref := StatementRef{Type: t, Level: level, Policy: a, Index: int(idx)}
 		if e.tr != nil {
-			e.tr.matched = append(e.tr.matched, ref)
+			e.tr.matched = append(e.tr.matched, StatementRef{Type: t, Level: level, Policy: a, Index: int(idx)})
 		}
-		if !r.allow.ok || g > r.grant {
-			r.allow, r.grant = hit{true, ref}, g
+		if r.allow < 0 || g > r.grant {
+			r.allow, r.grant = idx, g
 		}
 		// Only a resource-based policy can do better than its first Allow.
 		if e.tr == nil && (t != TypeResource || g == grantDirect) {
 			break
 		}
 	}
+	return r
 }
 
 // applies reports whether a statement applies to the request and, when it
 // has a Principal element, how that names the caller.
-func (e *evaluator) applies(c *cstmt, t PolicyType) (bool, grant) {
+func (e *evaluator) applies(c *cstmt, t PolicyType, sid int32) (bool, grant) {
 	req := e.req
+	// Does an action pattern match? sid is the index of the request's
+	// service in the policy's byService, negative when the policy does not
+	// name it or the action has no name; then only "*" matches.
 	m := false
 	for i := range c.actions {
-		if c.actions[i].match(e.svc, e.name, e.hasName) {
+		switch ap := &c.actions[i]; {
+		case ap.all:
 			m = true
+		case ap.svc != sid:
+		case ap.short != shortNone:
+			m = ap.matchShort(e.name, e.nameHead)
+		default:
+			m = ap.name.match(e.name, nil)
+		}
+		if m {
 			break
 		}
 	}
@@ -528,29 +563,27 @@ func (e *evaluator) applies(c *cstmt, t PolicyType) (bool, grant) {
 			return false, grantNone
 		}
 	}
-	for _, k := range c.vars {
-		if vals, ok := req.Context.lookup(k); !ok || len(vals) != 1 {
-			return false, grantNone
-		}
-	}
+	// The checks below only AND conditions together, so their order is
+	// free: the resource, which most often rules a statement out, goes
+	// before the variables, which seldom do.
 	if !c.noResource {
-		m = false
-		if req.WildcardOnly || req.Resource == "" {
+		// "*" matches every resource, and is all that matches none.
+		if m = c.anyResource; !m && !req.WildcardOnly && req.Resource != "" {
 			for i := range c.resources {
-				if c.resources[i].any {
-					m = true
-					break
-				}
-			}
-		} else {
-			for i := range c.resources {
-				if c.resources[i].match(req.Resource, &req.Context) {
+				// A pattern whose literal text has a byte pair the resource
+				// lacks cannot match: skip running it.
+				if r := &c.resources[i]; r.pairs.within(e.resourcePairs()) && r.match(req.Resource, &req.Context) {
 					m = true
 					break
 				}
 			}
 		}
 		if m == c.notResource {
+			return false, grantNone
+		}
+	}
+	for _, k := range c.vars {
+		if vals, ok := req.Context.lookupKey(k.name, k.hash); !ok || len(vals) != 1 {
 			return false, grantNone
 		}
 	}

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -74,5 +76,77 @@ func FuzzEvaluate(f *testing.F) {
 		_ = d.Explain()
 		req.ResourceAccount = "444455556666"
 		_ = Evaluate(req, set)
+	})
+}
+
+// checkDecode checks that a document decodePolicy accepts, parseTree
+// accepts too and reads to the same Policy: Parse relies on it when it
+// takes the fast path.
+func checkDecode(t testing.TB, doc []byte) {
+	t.Helper()
+	r, ok := newReader(doc, false)
+	defer r.release()
+	if !ok {
+		return
+	}
+	var fast Policy
+	if !r.decodePolicy(&fast) {
+		return
+	}
+	var tree Policy
+	if err := r.parseTree(&tree); err != nil {
+		t.Fatalf("decodePolicy accepts a document parseTree rejects (%v):\n%s", err, doc)
+	}
+	if fast.Version != tree.Version || fast.ID != tree.ID || fast.singleStatement != tree.singleStatement ||
+		!reflect.DeepEqual(fast.Statements, tree.Statements) {
+		t.Fatalf("decodePolicy and parseTree disagree:\n%s\ndecoded %#v\ntree    %#v", doc, fast, tree)
+	}
+}
+
+// TestDecodeAgreesWithTree runs checkDecode over every policy of the
+// conformance files, as written and re-marshalled, and over variations of
+// spelling that JSON allows.
+func TestDecodeAgreesWithTree(t *testing.T) {
+	var docs [][]byte
+	for _, cf := range loadConformance(t) {
+		for _, g := range cf.Groups {
+			raws := append(append([]json.RawMessage{g.Boundary, g.Resource}, g.Identity...), g.Session...)
+			for _, level := range append(g.SCPs, g.RCPs...) {
+				raws = append(raws, level...)
+			}
+			for _, raw := range raws {
+				docs = append(docs, raw)
+			}
+		}
+		for _, v := range cf.Validate {
+			docs = append(docs, v.Policy)
+			if v.Text != nil {
+				docs = append(docs, []byte(*v.Text))
+			}
+		}
+	}
+	docs = append(docs, benchDoc6K(),
+		[]byte(` { "Statement" : [ { "Effect" : "Allow" , "Action" : [ ] , "Resource" : "*" , "Condition" : { } } ] } `),
+		[]byte(`{"Statement":{"\u0045ffect":"Allow","Action":"s3:\u002a","Resource":["a\"b","\/"],"Condition":{"NumericLessThan":{"k:n":[1,-2.5e3]},"Bool":{"k:b":[true,false]},"StringLike":{"k:s":[]}}}}`),
+		[]byte(`{"Statement":[{"Effect":"Allow","Principal":{"AWS":[],"Service":"s"},"NotPrincipal":"*","Action":"a:b","NotResource":"*"}]}`),
+		[]byte(`{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"Null":{"k":null}}}]}`),
+		[]byte(`{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{"A":{"k":"1"},"A":{"j":"2"}}}]}`),
+		[]byte(`{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*"}],"Statement":[]}`),
+		[]byte(`{"Statement":[]}`), []byte(`{"Statement":[{}]}`), []byte(`{"Statement":{}} x`))
+	for _, doc := range docs {
+		checkDecode(t, doc)
+		if p, err := Parse(doc, KindResource); err == nil {
+			b, _ := p.MarshalJSON()
+			checkDecode(t, b)
+		}
+	}
+}
+
+// FuzzDecode: decodePolicy and parseTree agree on every document
+// decodePolicy accepts.
+func FuzzDecode(f *testing.F) {
+	addParseSeeds(f)
+	f.Fuzz(func(t *testing.T, doc []byte, _ uint8) {
+		checkDecode(t, doc)
 	})
 }

@@ -43,13 +43,20 @@ type trace struct {
 	missing []string
 }
 
+// noteKeys records the condition keys, then the variable keys, of c that
+// the context lacks, each once.
 func (tr *trace) noteKeys(c *cstmt, ctx *Context) {
-	for _, list := range [2][]string{c.condKeys, c.vars} {
-		for _, k := range list {
-			if _, ok := ctx.lookup(k); !ok && !containsString(tr.missing, k) {
-				tr.missing = append(tr.missing, k)
-			}
-		}
+	for i := range c.conds {
+		tr.noteKey(c.conds[i].key.name, ctx)
+	}
+	for _, k := range c.vars {
+		tr.noteKey(k.name, ctx)
+	}
+}
+
+func (tr *trace) noteKey(k string, ctx *Context) {
+	if _, ok := ctx.lookup(k); !ok && !containsString(tr.missing, k) {
+		tr.missing = append(tr.missing, k)
 	}
 }
 

@@ -74,8 +74,16 @@ func checkSize(doc []byte, kind Kind) error {
 	var limit, n int
 	switch kind {
 	case KindManaged, KindUserInline, KindRoleInline, KindGroupInline:
-		limit = map[Kind]int{KindManaged: ManagedPolicyMaxChars, KindUserInline: UserInlinePolicyMaxChars,
-			KindRoleInline: RoleInlinePolicyMaxChars, KindGroupInline: GroupInlinePolicyMaxChars}[kind]
+		switch kind {
+		case KindManaged:
+			limit = ManagedPolicyMaxChars
+		case KindUserInline:
+			limit = UserInlinePolicyMaxChars
+		case KindRoleInline:
+			limit = RoleInlinePolicyMaxChars
+		default:
+			limit = GroupInlinePolicyMaxChars
+		}
 		if len(doc) <= limit {
 			return nil // cheap exit: bytes >= characters
 		}
@@ -140,11 +148,25 @@ func countNonSpace(doc []byte) int {
 // ("IAM and AWS STS quotas"): tab, line feed, carriage return and U+0020
 // through U+00FF. Organizations and other services' resource policies
 // accept any Unicode text.
+//
+// A document that passes is valid UTF-8 (an invalid sequence decodes as
+// U+FFFD, which is rejected), so Parse need not check that again.
 func checkCharset(doc []byte, kind Kind) error {
-	if !kind.identity() && kind != KindTrust {
+	if !checksCharset(kind) {
 		return nil
 	}
 	for i := 0; i < len(doc); {
+		// Skip eight printable ASCII bytes at a time; stop at the first
+		// byte that is a control character or not ASCII.
+		if i+8 <= len(doc) {
+			w := load64(doc, i)
+			m := w&swarHigh | swarLess(w, 0x20)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += firstFlagged(m)
+		}
 		c := doc[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
@@ -162,11 +184,19 @@ func checkCharset(doc []byte, kind Kind) error {
 	return nil
 }
 
-// validate applies AWS's structural rules to a parsed document.
-func validate(p *Policy) error {
+// checksCharset reports whether checkCharset applies to documents of kind.
+func checksCharset(kind Kind) bool {
+	return (kind.identity() && kind != KindAWSManaged) || kind == KindTrust
+}
+
+// validate applies AWS's structural rules to a parsed document. It appends
+// the parsed operator of every condition, in document order, to *ops for
+// compile.
+func validate(p *Policy, ops *[]operator) error {
+	var last lastOperator
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if err := validateStatement(p.Kind, s); err != nil {
+		if err := validateStatement(p.Kind, s, ops, &last); err != nil {
 			return err
 		}
 		if s.Sid == "" {
@@ -183,7 +213,7 @@ func validate(p *Policy) error {
 	return nil
 }
 
-func validateStatement(kind Kind, s *Statement) error {
+func validateStatement(kind Kind, s *Statement, ops *[]operator, last *lastOperator) error {
 	switch s.Effect {
 	case "Allow", "Deny":
 	case "":
@@ -263,12 +293,21 @@ func validateStatement(kind Kind, s *Statement) error {
 			return err
 		}
 	}
-	for _, c := range s.Condition {
-		if err := validateCondition(c); err != nil {
+	for i := range s.Condition {
+		op, err := validateCondition(&s.Condition[i], last)
+		if err != nil {
 			return err
 		}
+		*ops = append(*ops, op)
 	}
 	return nil
+}
+
+// lastOperator remembers the last operator name parsed: statements repeat
+// them.
+type lastOperator struct {
+	name string
+	op   operator
 }
 
 // strictSid reports whether the service owning this kind limits Sids to
@@ -300,9 +339,25 @@ func validateAction(a string) error {
 	return nil
 }
 
-var partitions = map[string]bool{
-	"aws": true, "aws-cn": true, "aws-us-gov": true, "aws-iso": true, "aws-iso-b": true,
-	"aws-iso-e": true, "aws-iso-f": true, "aws-eusc": true,
+// isPartition reports whether s names an AWS partition.
+func isPartition(s string) bool {
+	switch s {
+	case "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc":
+		return true
+	}
+	return false
+}
+
+// hasWildcard reports whether s contains "*" or "?". Its callers test short
+// strings (partitions, services), where a plain loop beats
+// strings.ContainsAny, which builds a character set on each call.
+func hasWildcard(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' || s[i] == '?' {
+			return true
+		}
+	}
+	return false
 }
 
 func validateResource(r string) error {
@@ -321,10 +376,10 @@ func validateResource(r string) error {
 	if !strings.HasPrefix(r, "arn:") || n < 5 {
 		return malformed("Resource " + r + ` must be in ARN format or "*".`)
 	}
-	if part := r[field[0]+1 : field[1]]; !partitions[part] && !strings.ContainsAny(part, "*?") {
+	if part := r[field[0]+1 : field[1]]; !isPartition(part) && !hasWildcard(part) {
 		return malformed(`Partition "` + part + `" is not valid for resource "` + r + `".`)
 	}
-	if svc := r[field[1]+1 : field[2]]; svc == "" || strings.ContainsAny(svc, "*?") {
+	if svc := r[field[1]+1 : field[2]]; svc == "" || hasWildcard(svc) {
 		return errResVendor
 	}
 	return nil
@@ -345,10 +400,15 @@ func validatePrincipals(p *Principals) error {
 			return invalidPrincipal(`"AWS":"` + v + `"`)
 		}
 	}
-	for name, vals := range map[string][]string{"Service": p.Service, "Federated": p.Federated, "CanonicalUser": p.CanonicalUser} {
-		for _, v := range vals {
+	// A fixed order, so that a document with several bad values always
+	// gets the same reason.
+	for _, e := range [...]struct {
+		name string
+		vals []string
+	}{{"Service", p.Service}, {"Federated", p.Federated}, {"CanonicalUser", p.CanonicalUser}} {
+		for _, v := range e.vals {
 			if v == "" || (v != "*" && strings.ContainsAny(v, "*?")) {
-				return invalidPrincipal(`"` + name + `":"` + v + `"`)
+				return invalidPrincipal(`"` + e.name + `":"` + v + `"`)
 			}
 		}
 	}
@@ -382,7 +442,7 @@ func principalARNKind(v string) (principalForm, bool) {
 		return formUniqueID, true
 	}
 	parts := strings.SplitN(v, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || !partitions[parts[1]] || parts[3] != "" || !isAccountID(parts[4]) {
+	if len(parts) != 6 || parts[0] != "arn" || !isPartition(parts[1]) || parts[3] != "" || !isAccountID(parts[4]) {
 		return 0, false
 	}
 	res := parts[5]
@@ -430,14 +490,19 @@ func validateRCPStatement(s *Statement) error {
 	return nil
 }
 
-// validateCondition checks the operator and key; compileCondition checks
-// the values as it parses them.
-func validateCondition(c Condition) error {
-	if _, ok := parseOperator(c.Operator); !ok {
-		return malformed("Invalid Condition type : " + c.Operator)
+// validateCondition checks the operator and key and returns the parsed
+// operator; compileCondition checks the values as it parses them.
+func validateCondition(c *Condition, last *lastOperator) (operator, error) {
+	op := last.op
+	if c.Operator != last.name || last.name == "" {
+		var ok bool
+		if op, ok = parseOperator(c.Operator); !ok {
+			return op, malformed("Invalid Condition type : " + c.Operator)
+		}
+		last.name, last.op = c.Operator, op
 	}
 	if strings.IndexByte(c.Key, ':') <= 0 {
-		return errVendor
+		return op, errVendor
 	}
-	return nil
+	return op, nil
 }

@@ -16,6 +16,8 @@ import "strings"
 // parseVariable reads the variable at the start of s ("${...}"). It returns
 // the token (a tLit for the escapes), the bytes consumed, and false when s
 // does not start with a well-formed variable (it is then literal text).
+// What it reads depends only on those bytes, so any text that starts with
+// the same variable reads the same (see patternArena.variable).
 func parseVariable(s string) (token, int, bool) {
 	end := strings.IndexByte(s, '}')
 	// A default value may contain "}" inside its quotes; find the real end.
@@ -61,16 +63,23 @@ func parseVariable(s string) (token, int, bool) {
 		}
 		def, hasDef = strings.ReplaceAll(d, "''", "'"), true
 	}
-	if key == "" || strings.ContainsAny(key, " '${") {
+	if key == "" {
 		return token{}, 0, false
 	}
-	return token{kind: tVar, text: strings.ToLower(key), def: def, hasDef: hasDef}, n, true
+	for i := 0; i < len(key); i++ {
+		switch key[i] {
+		case ' ', '\'', '$', '{':
+			return token{}, 0, false
+		}
+	}
+	key = strings.ToLower(key)
+	return token{kind: tVar, text: key, hash: keyHash(key), def: def, hasDef: hasDef}, n, true
 }
 
 // variable resolves a variable token against the context.
 func (c *Context) variable(t *token) (string, bool) {
 	if c != nil {
-		if vals, ok := c.lookup(t.text); ok && len(vals) == 1 {
+		if vals, ok := c.lookupKey(t.text, t.hash); ok && len(vals) == 1 {
 			return vals[0].s, true
 		}
 	}
@@ -78,16 +87,6 @@ func (c *Context) variable(t *token) (string, bool) {
 		return t.def, true
 	}
 	return "", false
-}
-
-// requiredVars appends the keys of variables without defaults in p.
-func requiredVars(dst []string, p *pattern) []string {
-	for _, t := range p.toks {
-		if t.kind == tVar && !t.hasDef && !containsString(dst, t.text) {
-			dst = append(dst, t.text)
-		}
-	}
-	return dst
 }
 
 func containsString(list []string, s string) bool {

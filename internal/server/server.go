@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/call"
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/protocol"
+	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/sigv4"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -62,6 +64,9 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	Logger       *slog.Logger
+	// Now is the clock temporary credentials expire by; nil means
+	// time.Now. Tests set it to expire sessions.
+	Now func() time.Time
 }
 
 // Deps are the server's collaborators.
@@ -74,6 +79,9 @@ type Deps struct {
 	Recorder    *audit.Recorder
 	// Reset wipes state for dev mode's POST /moto-api/reset.
 	Reset func(context.Context) error
+	// Sessions opens the session tokens of temporary credentials (the
+	// codec STS issues them with); nil refuses every session token.
+	Sessions *session.Codec
 }
 
 // Server serves the AWS APIs and gatehouse's own endpoints.
@@ -286,6 +294,11 @@ func (s *Server) authenticate(r *http.Request, body []byte, x *exchange, signed 
 		_, err := s.verifier.Verify(r.Context(), r, body)
 		return s.authError(err, jsonProtocol, x)
 	}
+	if token := sessionToken(r); token != "" {
+		if perr, done := s.authenticateSession(r, body, x, token, jsonProtocol); done {
+			return perr
+		}
+	}
 	cred, err := s.deps.Credentials.Lookup(r.Context(), x.keyID)
 	switch {
 	case errors.Is(err, account.ErrUnknownAccessKey) && s.cfg.Dev:
@@ -320,6 +333,85 @@ func (s *Server) authenticate(r *http.Request, body []byte, x *exchange, signed 
 	return nil
 }
 
+// Messages of session token failures, as AWS words them.
+const (
+	msgInvalidToken = "The security token included in the request is invalid."
+	msgExpiredToken = "The security token included in the request is expired"
+)
+
+// sessionToken returns the request's X-Amz-Security-Token: the header, or
+// the query parameter of a presigned URL; "" when there is none.
+func sessionToken(r *http.Request) string {
+	if v := r.Header["X-Amz-Security-Token"]; len(v) > 0 {
+		return v[0]
+	}
+	if r.URL != nil && strings.Contains(r.URL.RawQuery, "X-Amz-Security-Token=") {
+		return r.URL.Query().Get("X-Amz-Security-Token")
+	}
+	return ""
+}
+
+// sessionClaimsKey carries the opened session token of a request to
+// lookupSecret, so that the verifier checks the signature with the
+// token's secret.
+type sessionClaimsKey struct{}
+
+// authenticateSession authenticates a request that carries a session
+// token: the token must open, belong to the access key that signed the
+// request and not have expired, and the signature must verify with the
+// secret sealed in it. The principal is the one the token carries.
+//
+// done is false when the request should be authenticated as if it had no
+// token: in dev mode, a token gatehouse cannot open (test suites written
+// for moto send AWS_SESSION_TOKEN=testing) leaves the key to the usual
+// dev-mode rules.
+func (s *Server) authenticateSession(r *http.Request, body []byte, x *exchange, token string, jsonProtocol bool) (perr *protocol.Error, done bool) {
+	var claims *session.Claims
+	err := session.ErrInvalidToken
+	if s.deps.Sessions != nil {
+		claims, err = s.deps.Sessions.Open(token)
+	}
+	if err == nil && !claims.MatchesKeyID(x.keyID) {
+		err = session.ErrInvalidToken
+	}
+	if err != nil {
+		if s.cfg.Dev {
+			return nil, false
+		}
+		x.principal = &identity.Principal{AccessKeyID: x.keyID}
+		return s.authError(&sigv4.Error{Kind: sigv4.UnknownAccessKey, Message: msgInvalidToken}, jsonProtocol, x), true
+	}
+	// From here the token is genuine and names this key, so failures are
+	// recorded in its account, with an identity of type Unknown.
+	unproven := &identity.Principal{AccountID: claims.Principal.AccountID, AccessKeyID: x.keyID}
+	if claims.Expired(s.now()) {
+		x.principal = unproven
+		if jsonProtocol {
+			return protocol.Errorf(http.StatusBadRequest, "ExpiredTokenException", msgExpiredToken), true
+		}
+		return protocol.Errorf(http.StatusForbidden, "ExpiredToken", msgExpiredToken), true
+	}
+	ctx := context.WithValue(r.Context(), sessionClaimsKey{}, claims)
+	res, err := s.verifier.Verify(ctx, r, body)
+	if err == nil && res.Service != x.op.Service.SigningName {
+		err = &sigv4.Error{Kind: sigv4.SignatureMismatch, Message: "Credential should be scoped to correct service: '" + x.op.Service.SigningName + "'. "}
+	}
+	if err != nil {
+		x.principal = unproven
+		return s.authError(err, jsonProtocol, x), true
+	}
+	p := claims.Principal
+	x.principal = &p
+	return nil, true
+}
+
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
 // devPrincipal is the root user of dev mode's default account, which any
 // unknown access key (or none) stands for.
 func (s *Server) devPrincipal(accessKeyID string) *identity.Principal {
@@ -333,6 +425,13 @@ func (s *Server) devPrincipal(accessKeyID string) *identity.Principal {
 // in memory (authenticate looked it up a moment before), so this is a map
 // load; going through the verifier's own cache keeps derived signing keys.
 func (s *Server) lookupSecret(ctx context.Context, accessKeyID string) ([]byte, error) {
+	if claims, ok := ctx.Value(sessionClaimsKey{}).(*session.Claims); ok {
+		// A request with a session token signs with the token's secret.
+		if !claims.MatchesKeyID(accessKeyID) {
+			return nil, sigv4.ErrUnknownAccessKey
+		}
+		return claims.Secret, nil
+	}
 	cred, err := s.deps.Credentials.Lookup(ctx, accessKeyID)
 	if errors.Is(err, account.ErrUnknownAccessKey) {
 		return nil, sigv4.ErrUnknownAccessKey

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/call"
 	"github.com/gatehouse/gatehouse/internal/protocol"
 )
 
@@ -54,8 +57,39 @@ func (s *Server) trailEvent(r *http.Request, x *exchange) *audit.Event {
 			ev.Resources = append(ev.Resources, audit.Resource{ARN: res.ARN, AccountID: res.AccountID, Type: res.Type})
 		}
 	}
+	if x.call != nil && len(x.call.EventData()) > 0 {
+		ev.AdditionalEventData = eventData(x.call.EventData())
+	}
 	if r.TLS != nil {
 		ev.TLSDetails = audit.TLSDetailsFor(r.TLS, r.Host)
 	}
 	return ev
+}
+
+// eventData renders a call's additionalEventData entries as one JSON
+// object, keys in the order they were recorded. An entry whose value does
+// not encode is left out.
+func eventData(data []call.EventDatum) json.RawMessage {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	n := 0
+	for _, d := range data {
+		key, err := json.Marshal(d.Key)
+		if err != nil {
+			continue
+		}
+		val, err := json.Marshal(d.Value)
+		if err != nil {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(val)
+		n++
+	}
+	b.WriteByte('}')
+	return b.Bytes()
 }

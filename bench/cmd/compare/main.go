@@ -60,7 +60,7 @@ func run() int {
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each window")
 	flag.IntVar(&o.pool, "pool", 256, "distinct signed requests replayed")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server command; empty skips moto (no ratio)")
-	flag.StringVar(&o.gatehouse, "gatehouse", "", "gatehouse binary, started as BIN serve --listen ADDR --data DIR (not dev mode: requests are signed with the bootstrap root key from DIR/root-credentials, so SigV4 is verified); skipped while it does not exist")
+	flag.StringVar(&o.gatehouse, "gatehouse", "", "gatehouse binary, started as BIN serve --listen ADDR --data DIR --enforce on (not dev mode: requests are signed with the bootstrap root key from DIR/root-credentials, or with the IAM user a scenario creates, so SigV4 is verified and every request authorized); skipped while it does not exist")
 	flag.Float64Var(&o.minRatio, "min-ratio", 40, "required gatehouse/moto throughput ratio")
 	flag.DurationVar(&o.maxP99, "max-p99", 5*time.Millisecond, "required upper bound of gatehouse's p99 latency")
 	flag.Float64Var(&o.maxErrorRate, "max-error-rate", 0, "largest accepted fraction of failed requests, for either server")
@@ -134,7 +134,7 @@ func run() int {
 			name:     "gatehouse",
 			duration: o.duration,
 			argv: func(port int, data string) []string {
-				return []string{bin, "serve", "--listen", serverproc.Addr(port), "--data", data}
+				return []string{bin, "serve", "--listen", serverproc.Addr(port), "--data", data, "--enforce", "on"}
 			},
 			creds: rootCredentials,
 		}, dir)
@@ -252,7 +252,7 @@ func measure(ctx context.Context, o options, sc loadgen.Scenario, t target, dir 
 			return nil, err
 		}
 	}
-	req, err := sc.Prepare(ctx, addr, creds)
+	req, creds, err := sc.PrepareAs(ctx, addr, creds)
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}

@@ -78,7 +78,7 @@ func run() int {
 
 	req := sc.Request
 	if *setup {
-		if req, err = sc.Prepare(ctx, addr, creds); err != nil {
+		if req, creds, err = sc.PrepareAs(ctx, addr, creds); err != nil {
 			return fail(fmt.Errorf("setup: %w", err))
 		}
 	} else if len(sc.Setup) > 0 && !*trivial {
