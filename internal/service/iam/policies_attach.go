@@ -102,15 +102,9 @@ func loadModifiableHolder(tx *iam.Tx, accountID, kind, name string) (*policyHold
 		return nil, err
 	}
 	if h.serviceLinked {
-		return nil, serviceLinkedRoleUnmodifiable(h.name)
+		return nil, protectedRole(h.name)
 	}
 	return h, nil
-}
-
-// serviceLinkedRoleUnmodifiable is IAM's refusal to change a role that
-// only AWS may change.
-func serviceLinkedRoleUnmodifiable(name string) *protocol.Error {
-	return api.NewUnmodifiableEntityException("Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", name)
 }
 
 // quotaName is the name IAM's LimitExceeded message gives the quota of
@@ -303,7 +297,7 @@ func (s *Service) PutRolePermissionsBoundary(ctx context.Context, c *call.Call, 
 			return notFound(err, holderRole, name)
 		}
 		if r.ServiceLinked {
-			return serviceLinkedRoleUnmodifiable(r.Name)
+			return protectedRole(r.Name)
 		}
 		if err := attachBoundary(tx, acct, r.Boundary, arn); err != nil {
 			return err
@@ -325,7 +319,7 @@ func (s *Service) DeleteRolePermissionsBoundary(ctx context.Context, c *call.Cal
 			return notFound(err, holderRole, name)
 		}
 		if r.ServiceLinked {
-			return serviceLinkedRoleUnmodifiable(r.Name)
+			return protectedRole(r.Name)
 		}
 		c.AddResource(call.Resource{ARN: r.ARN(), AccountID: acct, Type: "AWS::IAM::Role"})
 		if r.Boundary == "" {
