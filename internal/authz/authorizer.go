@@ -273,7 +273,30 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 	if d.Effect == policy.Allow {
 		return nil
 	}
+	if d.Effect == policy.ImplicitDeny && a.passwordSelfService(ctx, c) {
+		return nil
+	}
 	return a.deny(c, req, r.arn, d.Message(req))
+}
+
+// passwordSelfService reports whether the account's password policy lets
+// the calling IAM user change its own password: with
+// AllowUsersToChangePassword, IAM grants its users iam:ChangePassword and
+// iam:GetAccountPasswordPolicy without any policy ("Setting an account
+// password policy for IAM users"). An explicit deny still wins: only an
+// implicit deny reaches here.
+func (a *Authorizer) passwordSelfService(ctx context.Context, c *call.Call) bool {
+	p := c.Principal
+	if p.Type != identity.IAMUser || p.Session != nil || c.Operation.Service.ID != "iam" {
+		return false
+	}
+	switch c.Operation.Name {
+	case "ChangePassword", "GetAccountPasswordPolicy":
+	default:
+		return false
+	}
+	allowed, err := a.dir.UsersMayChangePassword(ctx, p.AccountID)
+	return err == nil && allowed
 }
 
 // deny answers a denial: the service's AccessDenied error, or in soft mode

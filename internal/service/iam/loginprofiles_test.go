@@ -148,3 +148,40 @@ func TestChangePassword(t *testing.T) {
 	_, err = n.iam.ChangePassword(ctx, &iam.ChangePasswordInput{OldPassword: aws.String("x"), NewPassword: aws.String("y")})
 	expectError(t, err, "InvalidUserType", "")
 }
+
+// TestChangePasswordNeedsNoPolicyWhenThePolicyAllowsIt: with
+// AllowUsersToChangePassword, a user without any policy may change its own
+// password and read the password policy; without it, the authorizer denies.
+func TestChangePasswordNeedsNoPolicyWhenThePolicyAllowsIt(t *testing.T) {
+	n := startIdentityNode(t)
+	ctx := context.Background()
+	n.createUser(t, "ivy")
+	if _, err := n.iam.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("ivy"), Password: aws.String("Original-pw-1")}); err != nil {
+		t.Fatal(err)
+	}
+	ivy := iam.NewFromConfig(n.userConfig(n.userKey(t, "ivy")))
+	setPolicy := func(allow bool) {
+		t.Helper()
+		if _, err := n.iam.UpdateAccountPasswordPolicy(ctx, &iam.UpdateAccountPasswordPolicyInput{
+			MinimumPasswordLength: aws.Int32(8), AllowUsersToChangePassword: allow,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setPolicy(false)
+	_, err := ivy.ChangePassword(ctx, &iam.ChangePasswordInput{OldPassword: aws.String("Original-pw-1"), NewPassword: aws.String("Second-pw-22")})
+	expectError(t, err, "AccessDenied", "")
+	_, err = ivy.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
+	expectError(t, err, "AccessDenied", "")
+
+	setPolicy(true)
+	if _, err := ivy.ChangePassword(ctx, &iam.ChangePasswordInput{OldPassword: aws.String("Original-pw-1"), NewPassword: aws.String("Second-pw-22")}); err != nil {
+		t.Fatalf("ChangePassword with AllowUsersToChangePassword: %v", err)
+	}
+	if _, err := ivy.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{}); err != nil {
+		t.Fatalf("GetAccountPasswordPolicy with AllowUsersToChangePassword: %v", err)
+	}
+	// The grant covers only those two actions.
+	_, err = ivy.ListUsers(ctx, &iam.ListUsersInput{})
+	expectError(t, err, "AccessDenied", "")
+}
