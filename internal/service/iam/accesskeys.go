@@ -245,23 +245,15 @@ func (s *Service) ListAccessKeys(ctx context.Context, c *call.Call, in *api.List
 	if err != nil {
 		return nil, err
 	}
-	type indexed struct {
-		i int
-		k *account.AccessKey
-	}
-	items := make([]indexed, len(keys))
-	for i, k := range keys {
-		items[i] = indexed{i, k}
-	}
-	pg, truncated, marker, err := page(items, func(x indexed) string { return indexKey(x.i) }, in.Marker, in.MaxItems)
+	pg, truncated, marker, err := pageByPosition(keys, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	out := &api.ListAccessKeysOutput{AccessKeyMetadata: make([]api.AccessKeyMetadata, 0, len(pg)), IsTruncated: ptr(truncated), Marker: marker}
 	for _, x := range pg {
 		out.AccessKeyMetadata = append(out.AccessKeyMetadata, api.AccessKeyMetadata{
-			UserName: stringOrNil(owner.userName()), AccessKeyId: ptr(x.k.ID),
-			Status: api.StatusType(x.k.Status), CreateDate: ptr(x.k.CreatedAt),
+			UserName: stringOrNil(owner.userName()), AccessKeyId: ptr(x.ID),
+			Status: api.StatusType(x.Status), CreateDate: ptr(x.CreatedAt),
 		})
 	}
 	return out, nil

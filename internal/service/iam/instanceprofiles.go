@@ -94,7 +94,7 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, c *call.Call, in *a
 		} else if !errors.Is(err, iam.ErrNoSuchEntity) {
 			return err
 		}
-		n, err := countKind(tx, iam.KindInstanceProfile, acct)
+		n, err := countAccountItems(tx, iam.KindInstanceProfile, acct)
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, c *call.Call, in
 			return limitExceeded("InstanceSessionsPerInstanceProfile", rolesPerProfileQuota)
 		}
 		p.Roles = append(p.Roles, r.Name)
-		if !namesHoldFold(r.InstanceProfiles, p.Name) {
+		if !hasNameFold(r.InstanceProfiles, p.Name) {
 			r.InstanceProfiles = append(r.InstanceProfiles, p.Name)
 		}
 		if err := tx.PutRole(r); err != nil {
@@ -204,11 +204,11 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, c *call.Cal
 		if err != nil {
 			return notFound(err, "role", *in.RoleName)
 		}
-		if !namesHoldFold(p.Roles, r.Name) {
+		if !hasNameFold(p.Roles, r.Name) {
 			return api.NewNoSuchEntityException("The role with name %s is not in instance profile %s.", r.Name, p.Name)
 		}
-		p.Roles = namesWithoutFold(p.Roles, r.Name)
-		r.InstanceProfiles = namesWithoutFold(r.InstanceProfiles, p.Name)
+		p.Roles = withoutNameFold(p.Roles, r.Name)
+		r.InstanceProfiles = withoutNameFold(r.InstanceProfiles, p.Name)
 		if err := tx.PutRole(r); err != nil {
 			return err
 		}
@@ -219,17 +219,6 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, c *call.Cal
 	}
 	c.AddResource(profileResource(p))
 	return nil, nil
-}
-
-// namesHoldFold reports whether names holds name, ignoring case as IAM
-// names do.
-func namesHoldFold(names []string, name string) bool {
-	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
-}
-
-// namesWithoutFold removes name (any case) from names.
-func namesWithoutFold(names []string, name string) []string {
-	return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return strings.EqualFold(n, name) })
 }
 
 // ListInstanceProfiles lists the account's instance profiles under a path
@@ -361,7 +350,7 @@ func (s *Service) ListInstanceProfileTags(ctx context.Context, c *call.Call, in 
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, marker, err := listTagsPage(p.Tags, in.Marker, in.MaxItems)
+	tags, truncated, marker, err := pageTags(p.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

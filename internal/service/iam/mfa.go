@@ -498,13 +498,9 @@ func (s *Service) listMFADeviceTags(ctx context.Context, c *call.Call, in *api.L
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, next, err := page(positionsOf(m.Tags), positionKey[iam.Tag], in.Marker, in.MaxItems)
+	tags, truncated, next, err := pageTags(m.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := &api.ListMFADeviceTagsOutput{Tags: []api.Tag{}, IsTruncated: ptr(truncated), Marker: next}
-	for _, t := range tags {
-		out.Tags = append(out.Tags, api.Tag{Key: ptr(t.v.Key), Value: ptr(t.v.Value)})
-	}
-	return out, nil
+	return &api.ListMFADeviceTagsOutput{Tags: tags, IsTruncated: ptr(truncated), Marker: next}, nil
 }

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/protocol"
@@ -52,4 +53,26 @@ func validPath(p *string) (string, *protocol.Error) {
 		return "", invalidInput("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	return *p, nil
+}
+
+// pageByPosition pages a list kept in its own order (attach order, tag
+// order): the marker records a position.
+func pageByPosition[T any](items []T, marker *string, maxItems *int32) ([]T, bool, *string, error) {
+	type indexed struct {
+		i int
+		v T
+	}
+	all := make([]indexed, len(items))
+	for i, v := range items {
+		all[i] = indexed{i, v}
+	}
+	got, truncated, next, err := page(all, func(x indexed) string { return fmt.Sprintf("%08d", x.i) }, marker, maxItems)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	out := make([]T, len(got))
+	for i, x := range got {
+		out[i] = x.v
+	}
+	return out, truncated, next, nil
 }

@@ -496,37 +496,11 @@ func (s *Service) ListPolicyTags(ctx context.Context, c *call.Call, in *api.List
 	if err != nil {
 		return nil, err
 	}
-	pageItems, truncated, marker, err := pageByPosition(tags, in.Marker, in.MaxItems)
+	out, truncated, marker, err := pageTags(tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := apiTags(pageItems)
-	if out == nil {
-		out = []api.Tag{}
-	}
 	return &api.ListPolicyTagsOutput{Tags: out, IsTruncated: ptr(truncated), Marker: marker}, nil
-}
-
-// pageByPosition pages a list kept in its own order (attach order, tag
-// order): the marker records a position.
-func pageByPosition[T any](items []T, marker *string, maxItems *int32) ([]T, bool, *string, error) {
-	type indexed struct {
-		i int
-		v T
-	}
-	all := make([]indexed, len(items))
-	for i, v := range items {
-		all[i] = indexed{i, v}
-	}
-	got, truncated, next, err := page(all, func(x indexed) string { return fmt.Sprintf("%08d", x.i) }, marker, maxItems)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	out := make([]T, len(got))
-	for i, x := range got {
-		out[i] = x.v
-	}
-	return out, truncated, next, nil
 }
 
 // policyEntity is a user, group or role that uses a managed policy.

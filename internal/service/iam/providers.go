@@ -123,7 +123,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, c *call.Call,
 		} else if !errors.Is(err, iam.ErrNoSuchEntity) {
 			return err
 		}
-		n, err := countKind(tx, iam.KindOIDCProvider, acct)
+		n, err := countAccountItems(tx, iam.KindOIDCProvider, acct)
 		if err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (s *Service) ListOpenIDConnectProviderTags(ctx context.Context, c *call.Cal
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, marker, err := listTagsPage(p.Tags, in.Marker, in.MaxItems)
+	tags, truncated, marker, err := pageTags(p.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

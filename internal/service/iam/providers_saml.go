@@ -133,7 +133,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, c *call.Call, in *api.
 		} else if !errors.Is(err, iam.ErrNoSuchEntity) {
 			return err
 		}
-		n, err := countKind(tx, iam.KindSAMLProvider, acct)
+		n, err := countAccountItems(tx, iam.KindSAMLProvider, acct)
 		if err != nil {
 			return err
 		}
@@ -316,7 +316,7 @@ func (s *Service) ListSAMLProviderTags(ctx context.Context, c *call.Call, in *ap
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, marker, err := listTagsPage(p.Tags, in.Marker, in.MaxItems)
+	tags, truncated, marker, err := pageTags(p.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

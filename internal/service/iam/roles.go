@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/account"
@@ -171,7 +170,7 @@ func (s *Service) CreateRole(ctx context.Context, c *call.Call, in *api.CreateRo
 		if err := parseTrustPolicy(tx, r.TrustPolicy); err != nil {
 			return err
 		}
-		n, err := countKind(tx, iam.KindRole, acct)
+		n, err := countAccountItems(tx, iam.KindRole, acct)
 		if err != nil {
 			return err
 		}
@@ -402,37 +401,9 @@ func (s *Service) ListRoleTags(ctx context.Context, c *call.Call, in *api.ListRo
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, marker, err := listTagsPage(r.Tags, in.Marker, in.MaxItems)
+	tags, truncated, marker, err := pageTags(r.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	return &api.ListRoleTagsOutput{Tags: tags, IsTruncated: ptr(truncated), Marker: marker}, nil
-}
-
-// countKind counts the items of kind in an account without decoding them.
-func countKind(tx *iam.Tx, kind, accountID string) (int, error) {
-	items, err := tx.List(kind, accountID+"/", "", 0)
-	return len(items), err
-}
-
-// listTagsPage pages an entity's tags (ListRoleTags, ListInstanceProfileTags
-// and the like), which keep the order they were added in.
-func listTagsPage(tags []iam.Tag, marker *string, maxItems *int32) ([]api.Tag, bool, *string, error) {
-	type indexed struct {
-		i int
-		t iam.Tag
-	}
-	items := make([]indexed, len(tags))
-	for i, t := range tags {
-		items[i] = indexed{i, t}
-	}
-	pg, truncated, next, err := page(items, func(x indexed) string { return fmt.Sprintf("%08d", x.i) }, marker, maxItems)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	out := make([]api.Tag, 0, len(pg))
-	for _, x := range pg {
-		out = append(out, api.Tag{Key: ptr(x.t.Key), Value: ptr(x.t.Value)})
-	}
-	return out, truncated, next, nil
 }

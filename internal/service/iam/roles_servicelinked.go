@@ -146,7 +146,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, c *call.Call, in 
 		} else if !errors.Is(err, iam.ErrNoSuchEntity) {
 			return err
 		}
-		n, err := countKind(tx, iam.KindRole, acct)
+		n, err := countAccountItems(tx, iam.KindRole, acct)
 		if err != nil {
 			return err
 		}

@@ -155,7 +155,7 @@ func (s *Service) UploadServerCertificate(ctx context.Context, c *call.Call, in 
 		} else if !errors.Is(err, iam.ErrNoSuchEntity) {
 			return err
 		}
-		n, err := countKind(tx, iam.KindServerCertificate, acct)
+		n, err := countAccountItems(tx, iam.KindServerCertificate, acct)
 		if err != nil {
 			return err
 		}
@@ -336,7 +336,7 @@ func (s *Service) ListServerCertificateTags(ctx context.Context, c *call.Call, i
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, marker, err := listTagsPage(sc.Tags, in.Marker, in.MaxItems)
+	tags, truncated, marker, err := pageTags(sc.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}

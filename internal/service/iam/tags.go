@@ -67,3 +67,18 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// pageTags pages an entity's tags (ListUserTags, ListRoleTags, ...), which
+// keep the order they were added in. The page is never nil: the output
+// shapes require the member.
+func pageTags(tags []iam.Tag, marker *string, maxItems *int32) ([]api.Tag, bool, *string, error) {
+	got, truncated, next, err := pageByPosition(tags, marker, maxItems)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	out := apiTags(got)
+	if out == nil {
+		out = []api.Tag{}
+	}
+	return out, truncated, next, nil
+}

@@ -59,24 +59,6 @@ func credentialUser(tx *iam.Tx, accountID, name string) (*iam.User, error) {
 	return u, nil
 }
 
-// positioned is an item with its position in a list kept in insertion
-// order, so that such a list pages with page[T] (which wants keys in
-// order): the key is the zero-padded position.
-type positioned[T any] struct {
-	i int
-	v T
-}
-
-func positionsOf[T any](items []T) []positioned[T] {
-	out := make([]positioned[T], len(items))
-	for i, v := range items {
-		out[i] = positioned[T]{i, v}
-	}
-	return out
-}
-
-func positionKey[T any](p positioned[T]) string { return fmt.Sprintf("%08d", p.i) }
-
 func errNoSuchSSHPublicKey(id string) *protocol.Error {
 	return api.NewNoSuchEntityException("The Public Key with id %s cannot be found.", id)
 }
@@ -221,14 +203,14 @@ func (s *Service) listSSHPublicKeys(ctx context.Context, c *call.Call, in *api.L
 			return nil, err
 		}
 	}
-	items, truncated, next, err := page(positionsOf(keys), positionKey[iam.SSHPublicKey], in.Marker, in.MaxItems)
+	items, truncated, next, err := pageByPosition(keys, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	out := &api.ListSSHPublicKeysOutput{SSHPublicKeys: []api.SSHPublicKeyMetadata{}, IsTruncated: ptr(truncated), Marker: next}
 	for _, p := range items {
 		out.SSHPublicKeys = append(out.SSHPublicKeys, api.SSHPublicKeyMetadata{
-			UserName: ptr(name), SSHPublicKeyId: ptr(p.v.ID), Status: api.StatusType(p.v.Status), UploadDate: timePtr(p.v.UploadDate),
+			UserName: ptr(name), SSHPublicKeyId: ptr(p.ID), Status: api.StatusType(p.Status), UploadDate: timePtr(p.UploadDate),
 		})
 	}
 	return out, nil

@@ -238,13 +238,13 @@ func (s *Service) listSigningCertificates(ctx context.Context, c *call.Call, in 
 	if err != nil {
 		return nil, err
 	}
-	items, truncated, next, err := page(positionsOf(*holder.certs()), positionKey[iam.SigningCertificate], in.Marker, in.MaxItems)
+	items, truncated, next, err := pageByPosition(*holder.certs(), in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	out := &api.ListSigningCertificatesOutput{Certificates: []api.SigningCertificate{}, IsTruncated: ptr(truncated), Marker: next}
 	for _, p := range items {
-		out.Certificates = append(out.Certificates, apiSigningCertificate(holder.userName(), &p.v))
+		out.Certificates = append(out.Certificates, apiSigningCertificate(holder.userName(), &p))
 	}
 	return out, nil
 }

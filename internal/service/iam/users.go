@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -389,37 +388,12 @@ func (s *Service) ListUserTags(ctx context.Context, c *call.Call, in *api.ListUs
 	if err != nil {
 		return nil, err
 	}
-	tags, truncated, marker, err := pageUserTags(u.Tags, in.Marker, in.MaxItems)
+	tags, truncated, marker, err := pageTags(u.Tags, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	return &api.ListUserTagsOutput{Tags: tags, IsTruncated: ptr(truncated), Marker: marker}, nil
 }
-
-// pageUserTags pages an entity's tags, which keep the order they were added in.
-func pageUserTags(tags []iam.Tag, marker *string, maxItems *int32) ([]api.Tag, bool, *string, error) {
-	type indexed struct {
-		i int
-		t iam.Tag
-	}
-	items := make([]indexed, len(tags))
-	for i, t := range tags {
-		items[i] = indexed{i, t}
-	}
-	pg, truncated, next, err := page(items, func(x indexed) string { return indexKey(x.i) }, marker, maxItems)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	out := make([]api.Tag, 0, len(pg))
-	for _, x := range pg {
-		out = append(out, api.Tag{Key: ptr(x.t.Key), Value: ptr(x.t.Value)})
-	}
-	return out, truncated, next, nil
-}
-
-// indexKey is a sort key for the i-th element of a list kept in its own
-// order: fixed-width digits compare as the numbers do.
-func indexKey(i int) string { return fmt.Sprintf("%08d", i) }
 
 // setUserBoundary moves a user's permissions boundary from oldARN to newARN
 // with the policies' usage counts (attachBoundary), answering a boundary
