@@ -22,9 +22,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/iam/awsmanaged"
 	"github.com/gatehouse/gatehouse/internal/keyring"
 	"github.com/gatehouse/gatehouse/internal/model"
+	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/service/cloudtrail"
 	iamservice "github.com/gatehouse/gatehouse/internal/service/iam"
+	orgservice "github.com/gatehouse/gatehouse/internal/service/organizations"
 	"github.com/gatehouse/gatehouse/internal/service/sts"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
@@ -75,6 +77,7 @@ type App struct {
 	store    store.Store
 	recorder *audit.Recorder
 	dir      *iam.Directory
+	orgs     *organizations.Store
 	// stopUsage stops the writer of access key and role last-use times;
 	// usageDone is closed when it has finished its final flush.
 	stopUsage context.CancelFunc
@@ -148,6 +151,9 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	stsService.Register(registry)
 	iamservice.New(dir, cfg.Logger).Register(registry)
 	cloudtrail.New(st).Register(registry)
+	orgs := organizations.New(dir)
+	a.orgs = orgs
+	orgservice.New(orgs, creds, cfg.Logger).Register(registry)
 
 	mode, err := authz.ResolveMode(cfg.Enforce, cfg.Dev)
 	if err != nil {
@@ -177,6 +183,7 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 				return err
 			}
 			dir.Invalidate()
+			orgs.Invalidate()
 			return account.EnsureAccount(ctx, st, cfg.DevAccountID, "default")
 		},
 		Sessions: stsService.Sessions(),

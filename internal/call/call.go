@@ -31,6 +31,9 @@ type Call struct {
 	UserAgent string
 	// SecureTransport is true when the request came over TLS.
 	SecureTransport bool
+	// Host is the Host header the client addressed gatehouse by, for
+	// URLs that point back at it (Artifact's presigned report URLs).
+	Host string
 	// Time is when the request arrived.
 	Time time.Time
 

@@ -82,6 +82,11 @@ type Deps struct {
 	// Sessions opens the session tokens of temporary credentials (the
 	// codec STS issues them with); nil refuses every session token.
 	Sessions *session.Codec
+	// Endpoints are gatehouse's own HTTP endpoints that services add, by
+	// path prefix under /_gatehouse/ (for instance the downloads of
+	// Artifact's presigned report URLs). They authenticate requests
+	// themselves.
+	Endpoints map[string]http.Handler
 }
 
 // Server serves the AWS APIs and gatehouse's own endpoints.
@@ -133,6 +138,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Dev && r.Method == http.MethodPost {
 			s.serveReset(w, r)
 			return
+		}
+	}
+	if strings.HasPrefix(r.URL.Path, "/_gatehouse/") {
+		for prefix, h := range s.deps.Endpoints {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				h.ServeHTTP(w, r)
+				return
+			}
 		}
 	}
 	s.serveAPI(w, r)
@@ -234,6 +247,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request, x *exchange) 
 		SourceIP:        sourceIP(r),
 		UserAgent:       r.UserAgent(),
 		SecureTransport: r.TLS != nil,
+		Host:            r.Host,
 		Time:            x.start,
 	}
 	x.call = c
