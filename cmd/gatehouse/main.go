@@ -3,6 +3,10 @@
 // CloudTrail) on one endpoint, with embedded storage.
 //
 //	gatehouse serve [flags]     run the server
+//	gatehouse audit             check every account against the auditing security checklist
+//	gatehouse artifact          publish Artifact reports and agreements, accept agreements
+//	gatehouse account           operator actions on accounts (root credentials)
+//	gatehouse responsibility    the shared responsibility model, with each item's state
 //	gatehouse version           print the version
 package main
 
@@ -44,6 +48,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "audit":
+		return auditCommand(args[1:], stdout, stderr)
+	case "artifact":
+		return artifactCommand(args[1:], stdout, stderr)
+	case "account":
+		return accountCommand(args[1:], stdout, stderr)
+	case "responsibility":
+		return responsibilityCommand(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return nil
@@ -59,8 +71,12 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: gatehouse <command> [flags]
 
 commands:
-  serve     run the server (gatehouse serve -h for its flags)
-  version   print the version
+  serve            run the server (gatehouse serve -h for its flags)
+  audit            check every account against the auditing security checklist
+  artifact         publish Artifact reports and agreements; accept agreements
+  account          operator actions on accounts (root credentials of member accounts)
+  responsibility   what gatehouse secures and what you must, with each item's state
+  version          print the version
 `)
 }
 

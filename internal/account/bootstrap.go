@@ -332,3 +332,20 @@ aws_secret_access_key = %s
 region = us-east-1
 `, rc.AccountID, rc.Email, rc.Password, CredentialsProfile, CredentialsProfile, rc.AccessKeyID, rc.SecretAccessKey)
 }
+
+// ManagementAccountID returns the management account id the first start
+// recorded.
+func ManagementAccountID(ctx context.Context, st store.Store) (string, error) {
+	var rec bootstrapRecord
+	err := st.View(ctx, func(tx store.Tx) error {
+		raw, err := tx.Get(kindGatehouse, keyBootstrap)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(raw, &rec)
+	})
+	if err != nil {
+		return "", fmt.Errorf("account: read bootstrap record: %w", err)
+	}
+	return rec.ManagementAccountID, nil
+}
