@@ -32,56 +32,11 @@ func terraformMirror() string {
 // checks what it created through the API, plans again (no changes
 // expected) and destroys everything.
 func TestTerraformIAM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("Terraform end-to-end test skipped in -short mode")
-	}
-	mirror := terraformMirror()
-	if _, err := exec.LookPath("terraform"); err != nil || mirror == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("terraform and its provider mirror are required in CI (terraform: %v, mirror: %q)", err, mirror)
-		}
-		t.Skip("terraform or its provider mirror not installed")
-	}
+	mirror := requireTerraform(t)
 	data := t.TempDir()
 	p := startServer(t, data)
 	id, secret := rootKey(t, data)
-
-	work := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("testdata", "terraform-iam", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), src, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cliConfig := filepath.Join(work, "terraformrc")
-	rc := `provider_installation {
-  filesystem_mirror {
-    path    = "` + mirror + `"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-`
-	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := withoutEmpty(append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"TF_IN_AUTOMATION=1",
-		"TF_INPUT=0",
-		"CHECKPOINT_DISABLE=1",
-		"AWS_ACCESS_KEY_ID="+id,
-		"AWS_SECRET_ACCESS_KEY="+secret,
-		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"TF_VAR_endpoint="+p.url,
-	))
-	tf := func(args ...string) (string, error) {
-		cmd := exec.Command("terraform", args...)
-		cmd.Dir = work
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	tf := terraformWorkspace(t, mirror, "terraform-iam", p.url, id, secret)
 
 	if out, err := tf("init", "-no-color"); err != nil {
 		t.Fatalf("terraform init: %v\n%s", err, out)
@@ -186,3 +141,63 @@ func TestTerraformIAM(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// requireTerraform skips the test when Terraform or the provider mirror is
+// missing (outside CI, where both are required) and returns the mirror.
+func requireTerraform(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("Terraform end-to-end test skipped in -short mode")
+	}
+	mirror := terraformMirror()
+	if _, err := exec.LookPath("terraform"); err != nil || mirror == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("terraform and its provider mirror are required in CI (terraform: %v, mirror: %q)", err, mirror)
+		}
+		t.Skip("terraform or its provider mirror not installed")
+	}
+	return mirror
+}
+
+// terraformWorkspace copies testdata/<config>/main.tf into a new working
+// directory and returns a function that runs terraform there, with the
+// provider from the mirror and the given credentials and endpoint.
+func terraformWorkspace(t *testing.T, mirror, config, url, id, secret string) func(args ...string) (string, error) {
+	t.Helper()
+	work := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("testdata", config, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cliConfig := filepath.Join(work, "terraformrc")
+	rc := `provider_installation {
+  filesystem_mirror {
+    path    = "` + mirror + `"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`
+	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := withoutEmpty(append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+cliConfig,
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		"CHECKPOINT_DISABLE=1",
+		"AWS_ACCESS_KEY_ID="+id,
+		"AWS_SECRET_ACCESS_KEY="+secret,
+		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"TF_VAR_endpoint="+url,
+	))
+	return func(args ...string) (string, error) {
+		cmd := exec.Command("terraform", args...)
+		cmd.Dir = work
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+}

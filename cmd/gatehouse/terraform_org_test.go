@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+)
+
+// TestTerraformOrganizations applies testdata/terraform-organizations (an
+// organization, an OU, two accounts, an SCP and its attachment) with
+// Terraform against a gatehouse binary, checks the result through the
+// API, plans again (no changes expected) and destroys everything.
+func TestTerraformOrganizations(t *testing.T) {
+	mirror := requireTerraform(t)
+	data := t.TempDir()
+	p := startServer(t, data)
+	id, secret := rootKey(t, data)
+	tf := terraformWorkspace(t, mirror, "terraform-organizations", p.url, id, secret)
+
+	if out, err := tf("init", "-no-color"); err != nil {
+		t.Fatalf("terraform init: %v\n%s", err, out)
+	}
+	if out, err := tf("apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("terraform apply: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
+	}
+
+	ctx := context.Background()
+	client := organizations.NewFromConfig(sdkConfig(p.url, id, secret))
+	accounts, err := client.ListAccounts(ctx, &organizations.ListAccountsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(accounts.Accounts) != 3 {
+		t.Fatalf("organization has %d accounts, want 3 (management, finance, hr)", len(accounts.Accounts))
+	}
+	roots, err := client.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ous, err := client.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: roots.Roots[0].Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ous.OrganizationalUnits) != 1 || *ous.OrganizationalUnits[0].Name != "restricted" {
+		t.Fatalf("OUs under the root = %+v", ous.OrganizationalUnits)
+	}
+	attached, err := client.ListPoliciesForTarget(ctx, &organizations.ListPoliciesForTargetInput{
+		TargetId: ous.OrganizationalUnits[0].Id, Filter: orgtypes.PolicyTypeServiceControlPolicy,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, pol := range attached.Policies {
+		names[*pol.Name] = true
+	}
+	if !names["DenyIAMWrites"] || !names["FullAWSAccess"] {
+		t.Fatalf("SCPs of the OU = %v, want DenyIAMWrites and FullAWSAccess", names)
+	}
+
+	out, err := tf("plan", "-detailed-exitcode", "-no-color")
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 2 {
+			t.Fatalf("second plan wants changes:\n%s", out)
+		}
+		t.Fatalf("terraform plan: %v\n%s", err, out)
+	}
+
+	if out, err := tf("destroy", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("terraform destroy: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
+	}
+	var notInUse *orgtypes.AWSOrganizationsNotInUseException
+	if _, err := client.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); !errors.As(err, &notInUse) {
+		t.Fatalf("after destroy, DescribeOrganization: %v, want AWSOrganizationsNotInUseException", err)
+	}
+}
