@@ -95,3 +95,20 @@ func ValidAccountID(id string) bool {
 	}
 	return true
 }
+
+// List returns every account, in account id order.
+func List(tx store.Tx) ([]*Account, error) {
+	items, err := tx.List(kindAccount, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Account, 0, len(items))
+	for _, it := range items {
+		a := new(Account)
+		if err := json.Unmarshal(it.Value, a); err != nil {
+			return nil, fmt.Errorf("account: decode %s: %w", it.Key, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}

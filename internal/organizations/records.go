@@ -168,6 +168,9 @@ type Policy struct {
 	Description string `json:"description"`
 	Type        string `json:"type"`
 	Content     string `json:"content"`
+	// UpdatedAt is when the policy was created or last updated; the
+	// effective policy's LastUpdatedTimestamp reads it.
+	UpdatedAt time.Time `json:"updatedAt,omitempty"`
 }
 
 // Attachment records that a policy is attached to a target (root, OU or
