@@ -11,8 +11,10 @@ import (
 // the AWS API members that carry credentials or key material: secret keys and
 // session tokens (STS, IAM CreateAccessKey), passwords (IAM login profiles,
 // ChangePassword), private keys (IAM server certificates), secret values
-// (Secrets Manager), plaintext (KMS) and federation assertions (STS
-// AssumeRoleWithSAML and AssumeRoleWithWebIdentity).
+// (Secrets Manager), plaintext (KMS), federation assertions (STS
+// AssumeRoleWithSAML and AssumeRoleWithWebIdentity), and Artifact's
+// presigned document URLs and term tokens, which grant a download to
+// whoever holds them.
 var secretNames = []string{
 	"secretAccessKey",
 	"sessionToken",
@@ -25,6 +27,8 @@ var secretNames = []string{
 	"plaintext",
 	"SAMLAssertion",
 	"webIdentityToken",
+	"documentPresignedUrl",
+	"termToken",
 }
 
 // secretNamesByLen holds secretNames in lower case, indexed by length, so
