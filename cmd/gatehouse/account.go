@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/compliance"
 	"io"
 	"text/tabwriter"
 	"time"
@@ -24,11 +25,15 @@ import (
 func accountUsage(w io.Writer) {
 	fmt.Fprint(w, `usage: gatehouse account root-credentials --account ID [--output text|json] [--data DIR]
        gatehouse account list [--output text|json] [--data DIR]
+       gatehouse account enable-root-mfa [--account ID] --serial-number ARN --code1 CODE --code2 CODE [--data DIR]
 
 root-credentials  create an access key for the root user of an account (at
                   most 2 per root user, as on AWS) and print it once
 list              list every account: id, name, email, organization and
                   its status there
+enable-root-mfa   assign a virtual MFA device to a root user (default: the
+                  management account's) after checking two consecutive
+                  codes; AWS allows this only from the console
 `)
 }
 
@@ -42,6 +47,8 @@ func accountCommand(args []string, stdout, stderr io.Writer) error {
 		return accountRootCredentials(args[1:], stdout, stderr)
 	case "list":
 		return accountList(args[1:], stdout, stderr)
+	case "enable-root-mfa":
+		return accountEnableRootMFA(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		accountUsage(stdout)
 		return nil
@@ -191,4 +198,39 @@ func accountList(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Name, e.Email, org, status)
 	}
 	return tw.Flush()
+}
+
+// accountEnableRootMFA assigns a virtual MFA device (created by the root
+// user with aws iam create-virtual-mfa-device) to an account's root user
+// after checking two consecutive codes: what AWS lets a root user do only
+// from the console, and the remediation of the audit's control 1.5.
+func accountEnableRootMFA(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("account enable-root-mfa", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := addDataFlags(fs)
+	acct := fs.String("account", "", "account id whose root user gets the device; default the management account")
+	serial := fs.String("serial-number", "", "the virtual MFA device's serial number (its ARN)")
+	code1 := fs.String("code1", "", "a code from the device")
+	code2 := fs.String("code2", "", "the code that follows code1")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *serial == "" || *code1 == "" || *code2 == "" {
+		return errors.New("account enable-root-mfa: --serial-number, --code1 and --code2 are required")
+	}
+	ctx := context.Background()
+	d, err := data.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	id := *acct
+	if id == "" {
+		id = d.ManagementAccountID
+	}
+	if err := compliance.EnableRootMFA(ctx, d.Directory, id, *serial, *code1, *code2, time.Now()); err != nil {
+		return fmt.Errorf("account enable-root-mfa: %w", err)
+	}
+	fmt.Fprintf(stdout, "MFA device %s is enabled for the root user of account %s\n", *serial, id)
+	return nil
 }

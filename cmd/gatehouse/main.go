@@ -36,6 +36,12 @@ var version = "dev"
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		// Commands that report findings (gatehouse audit: 3 when a control
+		// fails) choose their exit status; every other error is 1.
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			os.Exit(coded.ExitCode())
+		}
 		os.Exit(1)
 	}
 }
