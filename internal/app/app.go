@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/artifact"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/call"
@@ -24,6 +25,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/server"
+	artifactservice "github.com/gatehouse/gatehouse/internal/service/artifact"
 	"github.com/gatehouse/gatehouse/internal/service/cloudtrail"
 	iamservice "github.com/gatehouse/gatehouse/internal/service/iam"
 	orgservice "github.com/gatehouse/gatehouse/internal/service/organizations"
@@ -78,6 +80,7 @@ type App struct {
 	recorder *audit.Recorder
 	dir      *iam.Directory
 	orgs     *organizations.Store
+	artifact *artifact.Store
 	// stopUsage stops the writer of access key and role last-use times;
 	// usageDone is closed when it has finished its final flush.
 	stopUsage context.CancelFunc
@@ -149,11 +152,19 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	registry := call.NewRegistry()
 	stsService := sts.New(dir, kr, sts.Options{Logger: cfg.Logger, Dev: cfg.Dev})
 	stsService.Register(registry)
-	iamservice.New(dir, cfg.Logger).Register(registry)
+	iamService := iamservice.New(dir, cfg.Logger)
+	iamService.Register(registry)
 	cloudtrail.New(st).Register(registry)
 	orgs := organizations.New(dir)
 	a.orgs = orgs
+	// IAM's centralized root access and STS's AssumeRoot read the
+	// organization of an account through the same facts.
+	iamService.SetOrganizations(organizations.IAMFacts{Store: orgs})
+	stsService.SetOrganizations(organizations.IAMFacts{Store: orgs})
 	orgservice.New(orgs, creds, cfg.Logger).Register(registry)
+	arts := artifact.New(orgs, artifact.Options{})
+	a.artifact = arts
+	artifactservice.New(arts, cfg.Logger).Register(registry)
 
 	mode, err := authz.ResolveMode(cfg.Enforce, cfg.Dev)
 	if err != nil {
@@ -163,7 +174,7 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	// The unsigned STS operations evaluate their trust policies in their
 	// handlers, where enforcement modes other than on let requests through.
 	stsService.EnforceTrust = mode == authz.On
-	authorizer, err := authz.New(authz.Config{Directory: dir, Services: model.All(), Mode: mode, Logger: cfg.Logger})
+	authorizer, err := authz.New(authz.Config{Directory: dir, Services: model.All(), Mode: mode, Organizations: orgs, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +198,9 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 			return account.EnsureAccount(ctx, st, cfg.DevAccountID, "default")
 		},
 		Sessions: stsService.Sessions(),
+		Endpoints: map[string]http.Handler{
+			artifact.DownloadPathPrefix: arts.DownloadHandler(cfg.Logger),
+		},
 	})
 	a.Handler = srv
 	return a, nil
@@ -224,3 +238,12 @@ func (a *App) startUsageFlusher(log *slog.Logger) {
 		}
 	}()
 }
+
+// Organizations returns the node's AWS Organizations state.
+func (a *App) Organizations() *organizations.Store { return a.orgs }
+
+// Directory returns the node's IAM directory.
+func (a *App) Directory() *iam.Directory { return a.dir }
+
+// Artifact returns the node's AWS Artifact state (reports, agreements).
+func (a *App) Artifact() *artifact.Store { return a.artifact }

@@ -464,11 +464,6 @@ func sdkServices() []sdkService {
 				_, err := organizations.NewFromConfig(cfg, func(o *organizations.Options) { o.APIOptions = append(o.APIOptions, opts...) }).DescribeAccount(ctx, &organizations.DescribeAccountInput{})
 				return err
 			},
-			notImplementedOp: "DescribeOrganization",
-			notImplemented: func(ctx context.Context, cfg aws.Config, opts ...stackOption) error {
-				_, err := organizations.NewFromConfig(cfg, func(o *organizations.Options) { o.APIOptions = append(o.APIOptions, opts...) }).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-				return err
-			},
 		},
 		{
 			id: "kms", member: "keyId",

@@ -11,23 +11,44 @@ import (
 	"github.com/gatehouse/gatehouse/internal/call"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/policy"
 	"github.com/gatehouse/gatehouse/internal/protocol"
 )
 
-// Organizations supplies the AWS Organizations policies that bound a
-// request. The organizations service will implement it; until then the
-// node passes nil, which means no account belongs to an organization.
+// Organizations tells the authorizer where an account stands in AWS
+// Organizations: its organization and path (the aws:PrincipalOrg* and
+// aws:ResourceOrg* keys), whether it is the management account, and the
+// service and resource control policies that bind it, by level from the
+// root to the account. internal/organizations.Store implements it from
+// memory; nil means no account belongs to an organization.
 type Organizations interface {
-	// SCPs returns the service control policies that apply to principals
-	// of accountID, by level from the organization root to the account
-	// (nil when the account is in no organization), and whether the
-	// account is the organization's management account, which SCPs do not
-	// restrict.
-	SCPs(ctx context.Context, accountID string) (levels [][]policy.Attached, management bool, err error)
-	// RCPs returns the resource control policies that apply to resources
-	// of accountID, by level, without the implicit RCPFullAWSAccess.
-	RCPs(ctx context.Context, accountID string) (levels [][]policy.Attached, management bool, err error)
+	// Membership returns accountID's membership, nil when the account is
+	// in no organization. It is called on every request: an answer for
+	// an account whose organization has not changed must not allocate.
+	Membership(ctx context.Context, accountID string) (*organizations.Membership, error)
+}
+
+// rcpServices are the action prefixes of the services gatehouse serves
+// whose resources resource control policies restrict ("Resource control
+// policies", list of supported services: AWS STS and AWS KMS among them;
+// IAM is not).
+func rcpService(action string) bool {
+	return len(action) > 4 && (action[3] == ':' && (equalFold3(action, "sts") || equalFold3(action, "kms")))
+}
+
+// equalFold3 compares the first three bytes of s with lower-case ascii t.
+func equalFold3(s, t string) bool {
+	for i := 0; i < 3; i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Resource is what a service knows of a resource a request acts on.
@@ -62,8 +83,8 @@ type Config struct {
 	Services []*protocol.Service
 	// Mode is the enforcement mode.
 	Mode Mode
-	// Organizations supplies SCPs and RCPs; nil when AWS Organizations is
-	// not available.
+	// Organizations supplies accounts' memberships with their SCPs and
+	// RCPs; nil when AWS Organizations is not available.
 	Organizations Organizations
 	// Resolvers are the services' resource resolvers, by action prefix
 	// ("kms"). IAM's own resources are resolved by the authorizer.
@@ -162,10 +183,18 @@ func (a *Authorizer) Authorize(ctx context.Context, c *call.Call, in any) error 
 	if plan == nil {
 		return errors.New("authz: no plan for operation " + c.Operation.Name)
 	}
-	if p.Type == identity.Root && a.orgs == nil {
-		// IAM policies never bind an account's root user; only SCPs do.
-		// (Roles may not be assumed by root users: STS refuses that
-		// itself, with AWS's message.)
+	var member *organizations.Membership
+	if a.orgs != nil {
+		var err error
+		if member, err = a.orgs.Membership(ctx, p.AccountID); err != nil {
+			return err
+		}
+	}
+	if p.Type == identity.Root && !rootBound(member) && !restrictedRootSession(p) {
+		// IAM policies never bind an account's root user; only SCPs and
+		// RCPs do, and the task policy of an AssumeRoot session. (Roles
+		// may not be assumed by root users: STS refuses that itself,
+		// with AWS's message.)
 		return nil
 	}
 	ev := evaluations.Get().(*evaluation)
@@ -177,17 +206,18 @@ func (a *Authorizer) Authorize(ctx context.Context, c *call.Call, in any) error 
 		return err
 	}
 	cl := &ev.caller
+	cl.member = member
 	ev.set.Identity, ev.set.Boundary, ev.set.Session = cl.identity, cl.boundary, cl.session
 	ev.set.ServiceLinkedRole = cl.serviceLinked
-	if a.orgs != nil {
-		levels, mgmt, err := a.orgs.SCPs(ctx, p.AccountID)
-		if err != nil {
-			return err
-		}
-		ev.set.SCPs, ev.set.PrincipalIsManagementAccount = levels, mgmt
-		for _, level := range levels {
-			cl.needs |= a.needs.attached(level)
-		}
+	if member != nil && !member.Management && !cl.serviceLinked {
+		// SCPs bind every principal of a member account, its root user
+		// included; never the management account nor service-linked
+		// roles.
+		ev.set.SCPs = member.SCPChain
+		cl.needs |= a.needs.membership(member).scps
+	}
+	if member != nil {
+		ev.set.PrincipalIsManagementAccount = member.Management
 	}
 	in0 := structOf(in)
 	for _, chk := range plan.checks {
@@ -239,7 +269,7 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 	req.Resource = r.arn
 	req.ResourceAccount = r.account
 	req.WildcardOnly = r.arn == "" || chk.wildcardOnly
-	if r.missingRole {
+	if r.missingRole && !ev.caller.root {
 		return a.deny(c, req, r.arn, "User: "+req.Principal.ARN+" is not authorized to perform: "+chk.action+" on resource: "+r.arn)
 	}
 	set := &ev.set
@@ -249,24 +279,36 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 	if r.policy != nil {
 		needs |= a.needs.policy(r.policy.Policy)
 	}
-	if a.orgs != nil && r.account != "" {
-		levels, mgmt, err := a.orgs.RCPs(ctx, r.account)
-		if err != nil {
+	var resMember *organizations.Membership
+	resMemberKnown := false
+	if a.orgs != nil && r.account != "" && rcpService(chk.action) {
+		var err error
+		if resMember, err = a.resourceMembership(ctx, &ev.caller, r.account); err != nil {
 			return err
 		}
-		set.RCPs, set.ResourceInManagementAccount = levels, mgmt
-		for _, level := range levels {
-			needs |= a.needs.attached(level)
+		resMemberKnown = true
+		if resMember != nil && resMember.RCPs != nil && !resMember.Management {
+			set.RCPs = resMember.RCPs
+			needs |= a.needs.membership(resMember).rcps
+		}
+		if resMember != nil {
+			set.ResourceInManagementAccount = resMember.Management
 		}
 	}
 	if needs != 0 {
+		if !resMemberKnown && a.orgs != nil && r.account != "" && needs&(needResourceOrgID|needResourceOrgPaths) != 0 {
+			var err error
+			if resMember, err = a.resourceMembership(ctx, &ev.caller, r.account); err != nil {
+				return err
+			}
+		}
 		requestKeys(&req.Context, c, &ev.caller, plan, chk, in, needs)
-		resourceKeys(&req.Context, r.account, r.tags, r.iamTags, needs)
+		resourceKeys(&req.Context, r.account, resMember, r.tags, r.iamTags, needs)
 		if chk.boundaryOfResource && r.boundary != "" && needs&needServiceKeys != 0 {
 			req.Context.SetString("iam:PermissionsBoundary", r.boundary)
 		}
 	}
-	if ev.caller.root && set.SCPs == nil && set.Resource == nil {
+	if ev.caller.root && set.SCPs == nil && set.RCPs == nil && set.Resource == nil && len(set.Identity) == 0 {
 		return nil
 	}
 	d := policy.Evaluate(req, set)
@@ -277,6 +319,28 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 		return nil
 	}
 	return a.deny(c, req, r.arn, d.Message(req))
+}
+
+// resourceMembership returns the membership of the account that owns a
+// resource: the caller's own, already looked up, or another account's.
+func (a *Authorizer) resourceMembership(ctx context.Context, cl *caller, account string) (*organizations.Membership, error) {
+	if account == cl.principal.Account {
+		return cl.member, nil
+	}
+	return a.orgs.Membership(ctx, account)
+}
+
+// rootBound reports whether an account's root user is bound by its
+// organization's SCPs or RCPs: in a member account (never the management
+// account) where either policy type applies.
+func rootBound(m *organizations.Membership) bool {
+	return m != nil && !m.Management && (m.SCPs != nil || m.RCPs != nil)
+}
+
+// restrictedRootSession reports whether a root user principal is an
+// AssumeRoot session, restricted by its task policy.
+func restrictedRootSession(p *identity.Principal) bool {
+	return p.Session != nil && len(p.Session.PolicyARNs) > 0
 }
 
 // passwordSelfService reports whether the account's password policy lets

@@ -11,21 +11,24 @@ import (
 	"github.com/gatehouse/gatehouse/internal/call"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/policy"
 )
 
 // This file fills the condition keys of a request: the AWS global keys
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
-// that gatehouse can know, the request's tags, the service keys the
+// that gatehouse can know (aws:PrincipalOrgID, aws:PrincipalOrgPaths,
+// aws:ResourceOrgID and aws:ResourceOrgPaths from the accounts'
+// memberships of AWS Organizations), the request's tags, the service keys the
 // catalog lists for the action (from the input members the table found),
 // and the resource's tags.
 //
 // Keys gatehouse never sets, because nothing it serves produces them:
 // aws:CalledVia, aws:CalledViaFirst and aws:CalledViaLast (no service
 // calls another on a caller's behalf), aws:SourceVpc, aws:SourceVpce and
-// aws:VpcSourceIp (no VPC endpoints), aws:PrincipalOrgID and
-// aws:PrincipalOrgPaths (until AWS Organizations is built),
-// aws:SourceArn and aws:SourceAccount (service principals), and
+// aws:VpcSourceIp (no VPC endpoints), aws:SourceOrgID and
+// aws:SourceOrgPaths (they describe service principals' source
+// resources), aws:SourceArn and aws:SourceAccount (service principals), and
 // iam:PassedToService: iam:PassRole is authorized when a service receives
 // a role to use, and none of gatehouse's services takes a role yet.
 
@@ -113,6 +116,14 @@ func requestKeys(ctx *policy.Context, c *call.Call, cl *caller, plan *opPlan, ch
 	}
 	if needs&needPrincipalAccount != 0 {
 		ctx.Set("aws:PrincipalAccount", cachedString(p.AccountID))
+	}
+	if m := cl.member; m != nil {
+		if needs&needPrincipalOrgID != 0 {
+			ctx.Set("aws:PrincipalOrgID", cachedString(m.OrgID))
+		}
+		if needs&needPrincipalOrgPaths != 0 {
+			ctx.Set("aws:PrincipalOrgPaths", cachedString(m.Path))
+		}
 	}
 	if needs&needPrincipalType != 0 {
 		ctx.Set("aws:PrincipalType", cachedString(cl.principalType))
@@ -278,11 +289,20 @@ func serviceKeys(ctx *policy.Context, c *call.Call, chk *actionCheck, in reflect
 	}
 }
 
-// resourceKeys sets the keys of the resource: its account and its tags
-// (aws:ResourceTag/*, and iam:ResourceTag/* for IAM users and roles).
-func resourceKeys(ctx *policy.Context, account string, tags []iam.Tag, iamTags bool, needs keyNeeds) {
+// resourceKeys sets the keys of the resource: its account, its account's
+// organization and path (member: nil when the account is in none) and its
+// tags (aws:ResourceTag/*, and iam:ResourceTag/* for IAM users and roles).
+func resourceKeys(ctx *policy.Context, account string, member *organizations.Membership, tags []iam.Tag, iamTags bool, needs keyNeeds) {
 	if account != "" && needs&needResourceAccount != 0 {
-		ctx.SetString("aws:ResourceAccount", account)
+		ctx.Set("aws:ResourceAccount", cachedString(account))
+	}
+	if member != nil {
+		if needs&needResourceOrgID != 0 {
+			ctx.Set("aws:ResourceOrgID", cachedString(member.OrgID))
+		}
+		if needs&needResourceOrgPaths != 0 {
+			ctx.Set("aws:ResourceOrgPaths", cachedString(member.Path))
+		}
 	}
 	if needs&(needResourceTag|needIAMResourceTag) == 0 {
 		return

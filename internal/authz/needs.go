@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/policy"
 )
 
@@ -47,6 +48,10 @@ const (
 	needIAMResourceTag
 	// needServiceKeys: a key of a service (kms:..., sts:..., iam:...).
 	needServiceKeys
+	needPrincipalOrgID
+	needPrincipalOrgPaths
+	needResourceOrgID
+	needResourceOrgPaths
 
 	needAll keyNeeds = 1<<iota - 1
 )
@@ -71,6 +76,10 @@ var globalKeyNeeds = map[string]keyNeeds{
 	"aws:sourceidentity":         needSourceIdentity,
 	"aws:tagkeys":                needTagKeys,
 	"aws:resourceaccount":        needResourceAccount,
+	"aws:principalorgid":         needPrincipalOrgID,
+	"aws:principalorgpaths":      needPrincipalOrgPaths,
+	"aws:resourceorgid":          needResourceOrgID,
+	"aws:resourceorgpaths":       needResourceOrgPaths,
 }
 
 // keyNeed classifies one condition key as a policy spells it.
@@ -146,7 +155,15 @@ func policyNeeds(p *policy.Policy) keyNeeds {
 type needsCache struct {
 	policies sync.Map // *policy.Policy → keyNeeds
 	perms    sync.Map // *iam.Permissions → keyNeeds
-	n        atomic.Int64
+	// members holds the needs of a membership's SCPs and RCPs (memberNeeds).
+	members sync.Map // *organizations.Membership → memberNeeds
+	n       atomic.Int64
+}
+
+// memberNeeds are the keys read by the SCPs and by the RCPs of one
+// membership.
+type memberNeeds struct {
+	scps, rcps keyNeeds
 }
 
 const maxNeeds = 20000
@@ -155,6 +172,7 @@ func (c *needsCache) count() {
 	if c.n.Add(1) > maxNeeds {
 		c.policies.Clear()
 		c.perms.Clear()
+		c.members.Clear()
 		c.n.Store(0)
 	}
 }
@@ -194,5 +212,24 @@ func (c *needsCache) permissions(p *iam.Permissions) keyNeeds {
 	}
 	c.count()
 	c.perms.Store(p, n)
+	return n
+}
+
+// membership returns the needs of a membership's SCPs and RCPs, worked
+// out once per membership (memberships are immutable, and rebuilt on
+// every Organizations write).
+func (c *needsCache) membership(m *organizations.Membership) memberNeeds {
+	if v, ok := c.members.Load(m); ok {
+		return v.(memberNeeds)
+	}
+	var n memberNeeds
+	for _, level := range m.SCPChain {
+		n.scps |= c.attached(level)
+	}
+	for _, level := range m.RCPs {
+		n.rcps |= c.attached(level)
+	}
+	c.count()
+	c.members.Store(m, n)
 	return n
 }

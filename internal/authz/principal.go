@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/policy"
 )
 
@@ -37,6 +38,9 @@ type caller struct {
 	userARN       string
 	root          bool
 	serviceLinked bool
+	// member is the caller account's membership of its organization,
+	// nil when it is in none (or Organizations is not available).
+	member *organizations.Membership
 	// needs are the condition keys the caller's policies read.
 	needs keyNeeds
 }
@@ -59,6 +63,22 @@ func (a *Authorizer) resolveCaller(ctx context.Context, p *identity.Principal, c
 		cl.root = true
 		cl.principal.Type = policy.PrincipalRoot
 		cl.principalType = "Account"
+		if s != nil && len(s.PolicyARNs) > 0 {
+			// An AssumeRoot session: the root user's permissions less
+			// what its task policy denies. AWS calls the task policy an
+			// identity-based policy that scopes the session; the task
+			// policies only deny, and the root user needs no allow, so
+			// they stand as the session's identity-based policies.
+			cl.identity = make([]policy.Attached, 0, len(s.PolicyARNs))
+			for _, arn := range s.PolicyARNs {
+				mp, err := a.dir.ManagedPolicy(ctx, p.AccountID, arn)
+				if err != nil {
+					return err
+				}
+				cl.identity = append(cl.identity, *mp)
+			}
+			cl.needs |= a.needs.attached(cl.identity)
+		}
 		return nil
 	case identity.IAMUser:
 		cl.principal.Type = policy.PrincipalUser

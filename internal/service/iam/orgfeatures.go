@@ -237,3 +237,17 @@ func (s *Service) rootAccessOrganization(ctx context.Context, c *call.Call, mana
 func organizationNotFound(acct string) error {
 	return api.NewOrganizationNotFoundException("No organization is associated with account %s.", acct)
 }
+
+// OrganizationFeatureEnabled reports whether a centralized root access
+// feature ("RootCredentialsManagement" or "RootSessions") is enabled for
+// the organization orgID. STS's AssumeRoot reads it: root sessions need
+// the RootSessions feature.
+func OrganizationFeatureEnabled(ctx context.Context, dir *iam.Directory, orgID, feature string) (bool, error) {
+	var on bool
+	err := dir.View(ctx, func(tx *iam.Tx) error {
+		f, err := loadOrgFeatures(tx, orgID)
+		on = slices.Contains(f.Enabled, api.FeatureType(feature))
+		return err
+	})
+	return on, err
+}
