@@ -130,6 +130,9 @@ func TestOrganizationsWalkthrough(t *testing.T) {
 		t.Fatalf("create-organization: %v", org)
 	}
 	rootOfOrg := str(must("management", nil, "organizations", "list-roots")["Roots"].([]any)[0], "Id")
+	// SCPs are enabled on the root, which attaches FullAWSAccess to the
+	// root and to every OU and account, now and later.
+	must("management", nil, "organizations", "enable-policy-type", "--root-id", rootOfOrg, "--policy-type", "SERVICE_CONTROL_POLICY")
 
 	// 2. The accounts: creation is asynchronous, as on AWS.
 	accounts := map[string]string{}

@@ -71,6 +71,22 @@ func TestTerraformOrganizations(t *testing.T) {
 		t.Fatalf("terraform plan: %v\n%s", err, out)
 	}
 
+	// Destroying an aws_organizations_account removes the account from
+	// the organization, which AWS allows only once the account can operate
+	// standalone: the operator gives each member's root user credentials
+	// of its own first, as signing in to it as root would on AWS.
+	org, err := client.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accounts.Accounts {
+		if *a.Id == *org.Organization.MasterAccountId {
+			continue
+		}
+		if out, err := exec.Command(buildBinary(t), "account", "root-credentials", "--data", data, "--account", *a.Id).CombinedOutput(); err != nil {
+			t.Fatalf("gatehouse account root-credentials: %v\n%s", err, out)
+		}
+	}
 	if out, err := tf("destroy", "-auto-approve", "-no-color"); err != nil {
 		t.Fatalf("terraform destroy: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
 	}

@@ -53,9 +53,11 @@ func (s *Service) CreateOrganization(ctx context.Context, c *call.Call, in *api.
 			RootID:              organizations.NewID("r-", 4),
 			RootName:            "Root",
 		}
-		if featureSet == organizations.FeatureSetAll {
-			org.PolicyTypes = []organizations.PolicyTypeStatus{{Type: organizations.TypeSCP, Status: "ENABLED"}}
-		}
+		// The API enables no policy type: AWS's console enables SCPs
+		// after creating an organization, and API clients such as
+		// Terraform call EnablePolicyType themselves (and fail if the
+		// type is already enabled). EnablePolicyType attaches
+		// FullAWSAccess to the root, every OU and every account.
 		if err := tx.PutOrganization(org); err != nil {
 			return err
 		}
@@ -71,10 +73,7 @@ func (s *Service) CreateOrganization(ctx context.Context, c *call.Call, in *api.
 		if err := tx.PutMember(m); err != nil {
 			return err
 		}
-		if err := organizations.AttachDefaults(tx, org, org.RootID, now); err != nil {
-			return err
-		}
-		return organizations.AttachDefaults(tx, org, acct, now)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -107,8 +107,9 @@ func TestOrganizationLifecycle(t *testing.T) {
 	if want := "arn:aws:organizations::" + mgmt + ":organization/" + aws.ToString(org.Id); aws.ToString(org.Arn) != want {
 		t.Fatalf("Arn = %s, want %s", aws.ToString(org.Arn), want)
 	}
-	if len(org.AvailablePolicyTypes) != 1 || org.AvailablePolicyTypes[0].Type != orgtypes.PolicyTypeServiceControlPolicy {
-		t.Fatalf("AvailablePolicyTypes = %+v", org.AvailablePolicyTypes)
+	// The API enables no policy type (the console enables SCPs itself).
+	if len(org.AvailablePolicyTypes) != 0 {
+		t.Fatalf("AvailablePolicyTypes = %+v, want none", org.AvailablePolicyTypes)
 	}
 	_, err = client.CreateOrganization(ctx, &orgsdk.CreateOrganizationInput{})
 	coreTestCode(t, err, "AlreadyInOrganizationException")
@@ -118,17 +119,19 @@ func TestOrganizationLifecycle(t *testing.T) {
 		t.Fatalf("ListRoots: %v %+v", err, roots)
 	}
 	rootID := aws.ToString(roots.Roots[0].Id)
-	if len(roots.Roots[0].PolicyTypes) != 1 || roots.Roots[0].PolicyTypes[0].Status != orgtypes.PolicyTypeStatusEnabled {
-		t.Fatalf("root policy types = %+v", roots.Roots[0].PolicyTypes)
+	if len(roots.Roots[0].PolicyTypes) != 0 {
+		t.Fatalf("root policy types = %+v, want none before EnablePolicyType", roots.Roots[0].PolicyTypes)
+	}
+	enabled, err := client.EnablePolicyType(ctx, &orgsdk.EnablePolicyTypeInput{RootId: aws.String(rootID), PolicyType: orgtypes.PolicyTypeServiceControlPolicy})
+	if err != nil || len(enabled.Root.PolicyTypes) != 1 || enabled.Root.PolicyTypes[0].Status != orgtypes.PolicyTypeStatusEnabled {
+		t.Fatalf("EnablePolicyType: %v %+v", err, enabled)
 	}
 
 	// FullAWSAccess is attached to the root and the management account.
 	for _, target := range []string{rootID, mgmt} {
 		pols, err := client.ListPoliciesForTarget(ctx, &orgsdk.ListPoliciesForTargetInput{TargetId: aws.String(target), Filter: orgtypes.PolicyTypeServiceControlPolicy})
 		if err != nil {
-			// The policies family may not be served yet; read the state.
-			coreTestAttached(t, srv, aws.ToString(org.Id), target)
-			continue
+			t.Fatal(err)
 		}
 		if len(pols.Policies) != 1 || aws.ToString(pols.Policies[0].Name) != "FullAWSAccess" {
 			t.Fatalf("policies of %s = %+v", target, pols.Policies)
@@ -205,25 +208,6 @@ func TestOrganizationLifecycle(t *testing.T) {
 	}
 	_, err = client.CreateGovCloudAccount(ctx, &orgsdk.CreateGovCloudAccountInput{AccountName: aws.String("gov"), Email: aws.String("gov@example.com")})
 	coreTestCode(t, err, "ConstraintViolationException")
-}
-
-// coreTestAttached asserts from the stored state that FullAWSAccess is
-// attached to target.
-func coreTestAttached(t *testing.T, srv *testserver.Server, orgID, target string) {
-	t.Helper()
-	err := srv.App.Organizations().View(context.Background(), func(tx *organizations.Tx) error {
-		atts, err := tx.AttachmentsOf(orgID, target)
-		if err != nil {
-			return err
-		}
-		if len(atts) != 1 || atts[0].PolicyID != organizations.FullAWSAccessID {
-			t.Errorf("attachments of %s = %+v", target, atts)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestCreatedAccountIsUsable works in a created account: with its root

@@ -39,6 +39,12 @@ func policiesTestOrg(t *testing.T) (*orgsdk.Client, string, string) {
 	if err != nil || len(roots.Roots) != 1 {
 		t.Fatalf("ListRoots: %v %+v", err, roots)
 	}
+	if len(roots.Roots[0].PolicyTypes) != 0 {
+		t.Fatalf("a new organization's root has policy types %+v, want none (CreateOrganization enables none)", roots.Roots[0].PolicyTypes)
+	}
+	if _, err := client.EnablePolicyType(ctx, &orgsdk.EnablePolicyTypeInput{RootId: roots.Roots[0].Id, PolicyType: orgtypes.PolicyTypeServiceControlPolicy}); err != nil {
+		t.Fatalf("EnablePolicyType: %v", err)
+	}
 	return client, aws.ToString(roots.Roots[0].Id), aws.ToString(created.Organization.MasterAccountId)
 }
 

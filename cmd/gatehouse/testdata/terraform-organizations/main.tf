@@ -59,6 +59,8 @@ resource "aws_organizations_policy" "deny_iam_writes" {
   name        = "DenyIAMWrites"
   description = "No IAM writes in restricted accounts"
   type        = "SERVICE_CONTROL_POLICY"
+  # Policies belong to the organization, which must exist first.
+  depends_on = [aws_organizations_organization.company]
   content = jsonencode({
     Version = "2012-10-17"
     Statement = [{
