@@ -268,6 +268,11 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 	req.Action = chk.action
 	req.Resource = r.arn
 	req.ResourceAccount = r.account
+	if chk.identityOnly {
+		// Decided as within the caller's account: no resource policy
+		// can be asked to allow it.
+		req.ResourceAccount = ""
+	}
 	req.WildcardOnly = r.arn == "" || chk.wildcardOnly
 	if r.missingRole && !ev.caller.root {
 		return a.deny(c, req, r.arn, "User: "+req.Principal.ARN+" is not authorized to perform: "+chk.action+" on resource: "+r.arn)

@@ -34,6 +34,11 @@ type opOverride struct {
 	// resourceFromKeyOwner: the resource is the IAM user owning the
 	// access key in the AccessKeyId member (GetAccessKeyLastUsed).
 	resourceFromKeyOwner bool
+	// identityOnly: the resource, though in another account, has no
+	// resource-based policy to consult; the caller's own policies decide
+	// (and the SCPs of both accounts), as AWS does for sts:AssumeRoot,
+	// which the organization's management account is trusted with.
+	identityOnly bool
 }
 
 // conditionalAction is an action checked only when one of members is
@@ -69,6 +74,9 @@ var overrides = map[string]opOverride{
 		{action: "sts:TagSession", members: []string{"Tags", "TransitiveTagKeys"}},
 		{action: "sts:SetSourceIdentity", members: []string{"SourceIdentity"}},
 	}},
+	// AssumeRoot's resource is the root user of the member account it
+	// targets (arn:aws:iam::<TargetPrincipal>:root), not the caller's.
+	"sts:AssumeRoot": {members: map[string][]string{"Account": {"TargetPrincipal"}}, identityOnly: true},
 	"sts:GetFederationToken": {
 		members: map[string][]string{"FederatedUserName": {"Name"}},
 		also:    []conditionalAction{{action: "sts:TagSession", members: []string{"Tags"}}},

@@ -62,6 +62,8 @@ type actionCheck struct {
 	// when, if set, makes the check conditional on the presence of one
 	// of its members.
 	when []*field
+	// identityOnly: see opOverride.identityOnly.
+	identityOnly bool
 }
 
 // resourcePlan builds the ARNs of one resource type of an action.
@@ -246,6 +248,7 @@ func buildCheck(action string, op *protocol.Operation, fs *inputFields) (*action
 	// operation (a rename's second resource) both apply.
 	actOv := overrides[action]
 	opOv := overrides[info.Service+":"+op.Name]
+	c.identityOnly = actOv.identityOnly || opOv.identityOnly
 	ov := opOverride{members: map[string][]string{}}
 	for k, v := range opOv.members {
 		ov.members[k] = v
@@ -367,6 +370,13 @@ func placeholderSegment(service, typeName, ph string, last bool, op *protocol.Op
 	case "Region":
 		return arnSegment{kind: segRegion}, true
 	case "Account":
+		// The caller's account, unless the operation names another
+		// (sts:AssumeRoot acts on the root user of its TargetPrincipal).
+		for _, name := range ov.members[ph] {
+			if f := member(name); f.valid() && f.kind == fkString {
+				return arnSegment{kind: segMember, member: f}, true
+			}
+		}
 		return arnSegment{kind: segAccount}, true
 	}
 	transform := placeholderTransforms[service][ph]

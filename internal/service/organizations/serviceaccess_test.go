@@ -121,4 +121,17 @@ func TestAssumeRootEndToEnd(t *testing.T) {
 	}
 	_, err = memberIAM.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("intruder")})
 	famTestErr(t, "CreateUser outside the task policy", err, "AccessDenied", "")
+
+	// The resource of sts:AssumeRoot is the target's root user: a policy
+	// naming one member's root admits that target and no other.
+	other, _ := famTestMember(t, srv, "sandbox")
+	if _, err := mgmtIAM.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("root"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoot","Resource":"arn:aws:iam::` + member + `:root"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := assume(member, task, nil); err != nil {
+		t.Errorf("AssumeRoot on the root the policy names: %v", err)
+	}
+	_, err = assume(other, task, nil)
+	famTestErr(t, "AssumeRoot on another member's root", err, "AccessDenied", "")
 }
