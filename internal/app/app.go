@@ -22,10 +22,12 @@ import (
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/iam/awsmanaged"
 	"github.com/gatehouse/gatehouse/internal/keyring"
+	"github.com/gatehouse/gatehouse/internal/kms"
 	"github.com/gatehouse/gatehouse/internal/model"
 	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/server"
 	artifactservice "github.com/gatehouse/gatehouse/internal/service/artifact"
+	kmsservice "github.com/gatehouse/gatehouse/internal/service/kms"
 	"github.com/gatehouse/gatehouse/internal/service/cloudtrail"
 	iamservice "github.com/gatehouse/gatehouse/internal/service/iam"
 	orgservice "github.com/gatehouse/gatehouse/internal/service/organizations"
@@ -81,6 +83,7 @@ type App struct {
 	dir      *iam.Directory
 	orgs     *organizations.Store
 	artifact *artifact.Store
+	kms      *kms.Store
 	// stopUsage stops the writer of access key and role last-use times;
 	// usageDone is closed when it has finished its final flush.
 	stopUsage context.CancelFunc
@@ -165,6 +168,9 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	arts := artifact.New(orgs, artifact.Options{})
 	a.artifact = arts
 	artifactservice.New(arts, cfg.Logger).Register(registry)
+	keys := kms.New(st, kr)
+	a.kms = keys
+	kmsservice.New(keys, cfg.Logger).Register(registry)
 
 	mode, err := authz.ResolveMode(cfg.Enforce, cfg.Dev)
 	if err != nil {
@@ -195,6 +201,7 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 			}
 			dir.Invalidate()
 			orgs.Invalidate()
+			keys.Invalidate()
 			return account.EnsureAccount(ctx, st, cfg.DevAccountID, "default")
 		},
 		Sessions: stsService.Sessions(),
@@ -247,3 +254,6 @@ func (a *App) Directory() *iam.Directory { return a.dir }
 
 // Artifact returns the node's AWS Artifact state (reports, agreements).
 func (a *App) Artifact() *artifact.Store { return a.artifact }
+
+// KMS returns the node's KMS state.
+func (a *App) KMS() *kms.Store { return a.kms }
