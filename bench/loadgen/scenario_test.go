@@ -54,6 +54,9 @@ func TestBuiltinScenarios(t *testing.T) {
 	if len(body.Plaintext) != 256 || len(body.EncryptionContext) == 0 || body.KeyID != "{{KeyId}}" {
 		t.Fatalf("kms-encrypt body: %+v", body)
 	}
+	if kms.SignAs == nil {
+		t.Fatal("kms-encrypt signs its load with the setup's (root) credentials, not an IAM user's")
+	}
 }
 
 func stepRequests(steps []Step) []Request {
@@ -115,16 +118,39 @@ func TestSignSerializesAValidRequest(t *testing.T) {
 	}
 }
 
-// TestPrepareCapturesSetupValues runs a scenario with a setup step against a
-// fake KMS and checks that the captured key ID reaches the measured request.
+// TestPrepareCapturesSetupValues runs the kms-encrypt setup against a
+// fake KMS and IAM and checks that the captured key ID and ARN reach the
+// IAM policy and the measured request, and the user's access key the
+// credentials the load is signed with.
 func TestPrepareCapturesSetupValues(t *testing.T) {
 	var created int
+	var policy string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "" {
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			switch r.PostForm.Get("Action") {
+			case "CreateUser":
+				_, _ = io.WriteString(w, `<CreateUserResponse><CreateUserResult/></CreateUserResponse>`)
+			case "PutUserPolicy":
+				policy = r.PostForm.Get("PolicyDocument")
+				_, _ = io.WriteString(w, `<PutUserPolicyResponse/>`)
+			case "CreateAccessKey":
+				_, _ = io.WriteString(w, `<CreateAccessKeyResponse><CreateAccessKeyResult><AccessKey>`+
+					`<AccessKeyId>AKIAFAKEUSER00000000</AccessKeyId><SecretAccessKey>s3cr3t/x+y</SecretAccessKey>`+
+					`</AccessKey></CreateAccessKeyResult></CreateAccessKeyResponse>`)
+			default:
+				http.Error(w, "<Error><Code>InvalidAction</Code></Error>", http.StatusBadRequest)
+			}
+			return
+		}
 		switch r.Header.Get("X-Amz-Target") {
 		case "TrentService.CreateKey":
 			created++
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			_, _ = io.WriteString(w, `{"KeyMetadata":{"Arn":"arn:x","KeyId" : "1234abcd-12ab"}}`)
+			_, _ = io.WriteString(w, `{"KeyMetadata":{"Arn":"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab","KeyId" : "1234abcd-12ab"}}`)
 		case "TrentService.Conflict":
 			http.Error(w, `{"__type":"AlreadyExistsException"}`, http.StatusConflict)
 		default:
@@ -134,7 +160,7 @@ func TestPrepareCapturesSetupValues(t *testing.T) {
 	defer srv.Close()
 	addr := addrOf(srv)
 	kms, _ := Lookup("kms-encrypt")
-	req, err := kms.Prepare(context.Background(), addr, DevCredentials)
+	req, creds, err := kms.PrepareAs(context.Background(), addr, DevCredentials)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +169,16 @@ func TestPrepareCapturesSetupValues(t *testing.T) {
 	}
 	if kms.Request.Body == req.Body {
 		t.Fatal("Prepare modified the scenario instead of a copy")
+	}
+	var doc struct {
+		Statement []struct{ Effect, Action, Resource string }
+	}
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil || len(doc.Statement) != 1 ||
+		doc.Statement[0].Action != "kms:Encrypt" || doc.Statement[0].Resource != "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab" {
+		t.Fatalf("the user's policy: %s (%v)", policy, err)
+	}
+	if creds.AccessKeyID != "AKIAFAKEUSER00000000" || creds.SecretAccessKey != "s3cr3t/x+y" {
+		t.Fatalf("load signed with %+v, not the user's key", creds)
 	}
 
 	// A status listed in Accept lets the setup proceed.

@@ -24,16 +24,12 @@ func Builtin() []Scenario {
 			SignAs:  &Credentials{AccessKeyID: "{{UserKeyId}}", SecretAccessKey: "{{UserSecret}}"},
 		},
 		{
-			Name:        "kms-encrypt",
-			Description: "KMS Encrypt of 256 bytes with an encryption context (awsJson1_1)",
-			Setup: []Step{{
-				Request: JSON11("kms", "us-east-1", "TrentService.CreateKey",
-					`{"Description":"gatehouse bench","KeySpec":"SYMMETRIC_DEFAULT","KeyUsage":"ENCRYPT_DECRYPT"}`),
-				Capture: map[string]string{"KeyId": `"KeyId"\s*:\s*"([^"]+)"`},
-			}},
-			Request: JSON11("kms", "us-east-1", "TrentService.Encrypt", fmt.Sprintf(
-				`{"KeyId":"{{KeyId}}","Plaintext":"%s","EncryptionContext":{"purpose":"bench","tenant":"acme"}}`,
-				base64.StdEncoding.EncodeToString(benchPlaintext(256)))),
+			Name: "kms-encrypt",
+			Description: "KMS Encrypt (awsJson1_1) of 256 bytes with an encryption context by an IAM user " +
+				"authorized through the key policy (the default policy delegating to IAM) and an IAM policy",
+			Setup:   kmsEncryptSetup(),
+			Request: JSON11("kms", "us-east-1", "TrentService.Encrypt", kmsEncryptBody),
+			SignAs:  &Credentials{AccessKeyID: "{{UserKeyId}}", SecretAccessKey: "{{UserSecret}}"},
 		},
 	}
 }
@@ -86,6 +82,41 @@ func iamUserSetup() []Step {
 			"UserSecret": `<SecretAccessKey>([^<]+)</SecretAccessKey>`,
 		},
 	})
+}
+
+// kmsEncryptBody is the measured Encrypt: 256 bytes under the key the
+// setup created, with a two-pair encryption context.
+var kmsEncryptBody = fmt.Sprintf(
+	`{"KeyId":"{{KeyId}}","Plaintext":"%s","EncryptionContext":{"purpose":"bench","tenant":"acme"}}`,
+	base64.StdEncoding.EncodeToString(benchPlaintext(256)))
+
+// kmsEncryptSetup creates, as the root user, a symmetric key with the
+// default key policy (whose "Enable IAM User Permissions" statement lets
+// IAM policies of the account grant access), an IAM user whose only
+// permission is an inline policy allowing kms:Encrypt on that key, and an
+// access key of that user, which signs the load. Every measured request
+// therefore evaluates both the key policy and the user's policy.
+func kmsEncryptSetup() []Step {
+	const v = "2010-05-08"
+	user := "gatehouse-bench-kms-{{Run}}"
+	return []Step{
+		{
+			Request: JSON11("kms", "us-east-1", "TrentService.CreateKey",
+				`{"Description":"gatehouse bench","KeySpec":"SYMMETRIC_DEFAULT","KeyUsage":"ENCRYPT_DECRYPT"}`),
+			Capture: map[string]string{"KeyId": `"KeyId"\s*:\s*"([^"]+)"`, "KeyArn": `"Arn"\s*:\s*"([^"]+)"`},
+		},
+		{Request: Query("iam", "us-east-1", "CreateUser", v, "UserName", user)},
+		{Request: Query("iam", "us-east-1", "PutUserPolicy", v, "UserName", user, "PolicyName", "encrypt-with-bench-key",
+			"PolicyDocument", `{"Version":"2012-10-17","Statement":[{"Sid":"EncryptWithTheBenchKey","Effect":"Allow",`+
+				`"Action":"kms:Encrypt","Resource":"{{KeyArn}}"}]}`)},
+		{
+			Request: Query("iam", "us-east-1", "CreateAccessKey", v, "UserName", user),
+			Capture: map[string]string{
+				"UserKeyId":  `<AccessKeyId>([^<]+)</AccessKeyId>`,
+				"UserSecret": `<SecretAccessKey>([^<]+)</SecretAccessKey>`,
+			},
+		},
+	}
 }
 
 // benchPlaintext returns n deterministic bytes to encrypt.

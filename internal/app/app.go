@@ -84,8 +84,8 @@ type App struct {
 	orgs     *organizations.Store
 	artifact *artifact.Store
 	kms      *kms.Store
-	// stopUsage stops the writer of access key and role last-use times;
-	// usageDone is closed when it has finished its final flush.
+	// stopUsage stops the background work (startMaintenance); usageDone
+	// is closed when it has finished.
 	stopUsage context.CancelFunc
 	usageDone chan struct{}
 }
@@ -151,7 +151,6 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	a.recorder = audit.NewRecorder(st, a.Bus, audit.Options{Logger: cfg.Logger})
 	dir := iam.NewDirectory(st, kr, creds, awsmanaged.Policies())
 	a.dir = dir
-	a.startUsageFlusher(cfg.Logger)
 	registry := call.NewRegistry()
 	stsService := sts.New(dir, kr, sts.Options{Logger: cfg.Logger, Dev: cfg.Dev})
 	stsService.Register(registry)
@@ -171,6 +170,7 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	keys := kms.New(st, kr)
 	a.kms = keys
 	kmsservice.New(keys, cfg.Logger).Register(registry)
+	a.startMaintenance(cfg.Logger)
 
 	mode, err := authz.ResolveMode(cfg.Enforce, cfg.Dev)
 	if err != nil {
@@ -180,7 +180,9 @@ func assemble(ctx context.Context, cfg Config, st store.Store, kr *keyring.Keyri
 	// The unsigned STS operations evaluate their trust policies in their
 	// handlers, where enforcement modes other than on let requests through.
 	stsService.EnforceTrust = mode == authz.On
-	authorizer, err := authz.New(authz.Config{Directory: dir, Services: model.All(), Mode: mode, Organizations: orgs, Logger: cfg.Logger})
+	authorizer, err := authz.New(authz.Config{Directory: dir, Services: model.All(), Mode: mode, Organizations: orgs, Logger: cfg.Logger,
+		// KMS key policies, aliases, grants and key condition keys.
+		Resolvers: map[string]authz.ResourceResolver{"kms": kms.NewResolver(keys)}})
 	if err != nil {
 		return nil, err
 	}
@@ -226,20 +228,37 @@ func (a *App) Close(ctx context.Context) error {
 // uses from memory, so the interval only bounds what a crash can lose.
 const usageFlushInterval = 5 * time.Second
 
-func (a *App) startUsageFlusher(log *slog.Logger) {
+// kmsSweepInterval is how often keys whose deletion or automatic rotation
+// is due are deleted or rotated. Requests see due keys at once anyway
+// (kms.Store.LiveKey checks the dates on every use); the sweep handles
+// keys nobody uses.
+const kmsSweepInterval = time.Minute
+
+// startMaintenance starts the node's background work: the writer of
+// last-use times and the KMS sweep. Close stops it.
+func (a *App) startMaintenance(log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopUsage, a.usageDone = cancel, make(chan struct{})
 	go func() {
 		defer close(a.usageDone)
-		t := time.NewTicker(usageFlushInterval)
-		defer t.Stop()
+		usage := time.NewTicker(usageFlushInterval)
+		defer usage.Stop()
+		sweep := time.NewTicker(kmsSweepInterval)
+		defer sweep.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-usage.C:
 				if err := a.dir.FlushUsage(ctx); err != nil && ctx.Err() == nil {
 					log.Error("write last-use times of access keys and roles", "error", err)
+				}
+			case now := <-sweep.C:
+				if _, err := a.kms.DeleteDueKeys(ctx, now.UTC()); err != nil && ctx.Err() == nil {
+					log.Error("delete KMS keys whose deletion is due", "error", err)
+				}
+				if _, err := a.kms.RotateDueKeys(ctx, now.UTC()); err != nil && ctx.Err() == nil {
+					log.Error("rotate KMS keys whose rotation is due", "error", err)
 				}
 			}
 		}

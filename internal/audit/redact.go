@@ -11,7 +11,8 @@ import (
 // the AWS API members that carry credentials or key material: secret keys and
 // session tokens (STS, IAM CreateAccessKey), passwords (IAM login profiles,
 // ChangePassword), private keys (IAM server certificates), secret values
-// (Secrets Manager), plaintext (KMS), federation assertions (STS
+// (Secrets Manager), plaintext, data key pairs' private keys and shared
+// secrets (KMS), federation assertions (STS
 // AssumeRoleWithSAML and AssumeRoleWithWebIdentity), and Artifact's
 // presigned document URLs and term tokens, which grant a download to
 // whoever holds them.
@@ -25,6 +26,8 @@ var secretNames = []string{
 	"secretString",
 	"secretBinary",
 	"plaintext",
+	"privateKeyPlaintext",
+	"sharedSecret",
 	"SAMLAssertion",
 	"webIdentityToken",
 	"documentPresignedUrl",

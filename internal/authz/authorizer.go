@@ -65,6 +65,15 @@ type Resource struct {
 	// PolicyMustAllow marks policies that must allow every request
 	// themselves (KMS key policies).
 	PolicyMustAllow bool
+	// Conditions are the service condition keys the resource supplies
+	// (kms:KeySpec, kms:ResourceAliases, ...), set when a policy of the
+	// request reads service keys.
+	Conditions []ResourceCondition
+	// Skip says the request names the resource in a form its operation
+	// refuses (a KMS alias ARN where only keys are accepted): the handler
+	// answers NotFound, so there is nothing to authorize on it, and an
+	// AccessDenied would hide the real error.
+	Skip bool
 }
 
 // ResourceResolver lets a service complete what the authorizer knows of
@@ -153,6 +162,9 @@ type resolvedResource struct {
 	boundary string
 	// missingRole: sts:AssumeRole of a role that does not exist.
 	missingRole bool
+	// conditions and skip: see Resource.
+	conditions []ResourceCondition
+	skip       bool
 }
 
 var evaluations = sync.Pool{New: func() any { return new(evaluation) }}
@@ -274,6 +286,9 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 		req.ResourceAccount = ""
 	}
 	req.WildcardOnly = r.arn == "" || chk.wildcardOnly
+	if r.skip {
+		return nil
+	}
 	if r.missingRole && !ev.caller.root {
 		return a.deny(c, req, r.arn, "User: "+req.Principal.ARN+" is not authorized to perform: "+chk.action+" on resource: "+r.arn)
 	}
@@ -312,6 +327,11 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 		if chk.boundaryOfResource && r.boundary != "" && needs&needServiceKeys != 0 {
 			req.Context.SetString("iam:PermissionsBoundary", r.boundary)
 		}
+		if needs&needServiceKeys != 0 {
+			for i := range r.conditions {
+				req.Context.Set(r.conditions[i].Key, r.conditions[i].Values...)
+			}
+		}
 	}
 	if ev.caller.root && set.SCPs == nil && set.RCPs == nil && set.Resource == nil && len(set.Identity) == 0 {
 		return nil
@@ -322,6 +342,17 @@ func (a *Authorizer) evaluate(ctx context.Context, c *call.Call, plan *opPlan, c
 	}
 	if d.Effect == policy.ImplicitDeny && a.passwordSelfService(ctx, c) {
 		return nil
+	}
+	if d.Effect == policy.ImplicitDeny && d.DeniedBy != policy.TypeSCP {
+		// A grant may allow what no policy does (never what one denies,
+		// nor beyond the caller's SCPs).
+		ok, err := a.allowedByGrant(ctx, c, chk, in, ev, r)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
 	}
 	return a.deny(c, req, r.arn, d.Message(req))
 }

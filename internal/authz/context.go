@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -250,6 +251,10 @@ func serviceKeys(ctx *policy.Context, c *call.Call, chk *actionCheck, in reflect
 		case "@false":
 			ctx.Set(k.key, boolFalse)
 			continue
+		case "":
+		default:
+			specialKey(ctx, k, in)
+			continue
 		}
 		switch k.mode {
 		case keyValue:
@@ -313,4 +318,97 @@ func resourceKeys(ctx *policy.Context, account string, member *organizations.Mem
 			ctx.SetString(iamResourceTagKeys.key(t.Key), t.Value)
 		}
 	}
+}
+
+// specialKey sets a service condition key that no single input member
+// supplies as it is (overrides.go: keyMembers and actionKeyMembers).
+func specialKey(ctx *policy.Context, k *keyPlan, in reflect.Value) {
+	if !in.IsValid() {
+		return
+	}
+	switch k.special {
+	case "@requestAlias":
+		// kms:RequestAlias is the alias the request names the key by
+		// (alias name or alias ARN), as "alias/<name>"; absent when the
+		// request names the key itself.
+		v, ok := k.member.str(in)
+		if !ok {
+			return
+		}
+		if strings.HasPrefix(v, "arn:") {
+			i := strings.Index(v, ":alias/")
+			if i < 0 {
+				return
+			}
+			v = v[i+1:]
+		}
+		if strings.HasPrefix(v, "alias/") {
+			ctx.SetString(k.key, v)
+		}
+	case "@validTo":
+		// kms:ValidTo is the expiry of imported key material, in seconds
+		// since the epoch.
+		if t, ok := memberValue(in, "ValidTo").(*time.Time); ok && t != nil {
+			ctx.Set(k.key, policy.Number(float64(t.Unix())))
+		}
+	case "@sameKey":
+		src, _ := memberValue(in, "SourceKeyId").(*string)
+		dst, _ := memberValue(in, "DestinationKeyId").(*string)
+		if src != nil && dst != nil {
+			ctx.Set(k.key, policy.Bool(*src == *dst))
+		}
+	case "@multiRegionKeyType":
+		if mr, ok := memberValue(in, "MultiRegion").(*bool); ok && mr != nil && *mr {
+			ctx.SetString(k.key, "PRIMARY")
+		}
+	case "@grantContext", "@grantContextKeys", "@grantConstraintType":
+		equals, subset := grantConstraints(in)
+		m, typ := equals, "EncryptionContextEquals"
+		if m == nil {
+			m, typ = subset, "EncryptionContextSubset"
+		}
+		if m == nil {
+			return
+		}
+		switch k.special {
+		case "@grantConstraintType":
+			ctx.SetString(k.key, typ)
+		case "@grantContextKeys":
+			keys := make([]string, 0, len(m))
+			for key := range m {
+				keys = append(keys, key)
+			}
+			ctx.SetString(k.key, keys...)
+		default:
+			for key, v := range m {
+				ctx.SetString(k.key+key, v)
+			}
+		}
+	}
+}
+
+// memberValue returns the value of the named member of an input struct,
+// nil when it has none.
+func memberValue(in reflect.Value, name string) any {
+	f := in.FieldByName(name)
+	if !f.IsValid() || !f.CanInterface() {
+		return nil
+	}
+	return f.Interface()
+}
+
+// grantConstraints returns the encryption context constraints of a
+// CreateGrant input (its Constraints member).
+func grantConstraints(in reflect.Value) (equals, subset map[string]string) {
+	c := in.FieldByName("Constraints")
+	if !c.IsValid() || c.Kind() != reflect.Pointer || c.IsNil() {
+		return nil, nil
+	}
+	c = c.Elem()
+	if c.Kind() != reflect.Struct {
+		return nil, nil
+	}
+	equals, _ = memberValue(c, "EncryptionContextEquals").(map[string]string)
+	subset, _ = memberValue(c, "EncryptionContextSubset").(map[string]string)
+	return equals, subset
 }

@@ -188,11 +188,50 @@ var keyMembers = map[string]string{
 	"kms:encryptioncontextkeys":                  "EncryptionContext",
 	"kms:calleraccount":                          "@account",
 	"kms:grantisforawsresource":                  "@false",
+	"kms:requestalias":                           "@requestAlias",
+	"kms:validto":                                "@validTo",
 	"organizations:policytype":                   "Type",
 	"organizations:serviceprincipal":             "ServicePrincipal",
 	"elasticloadbalancing:subnet":                "Subnets",
 	"elasticloadbalancing:securitygroup":         "SecurityGroups",
 	"elasticloadbalancing:listenerprotocol":      "Protocol",
+}
+
+// actionKeyMembers maps, per action (lower-cased), a service condition key
+// (lower-cased) to the input member that supplies it for that action
+// only, or to a value of the request ("@..."), where the action reads
+// another member than its operation's name suggests. "@keymember" names
+// the member whose alias is kms:RequestAlias.
+var actionKeyMembers = map[string]map[string]string{
+	// ReEncrypt is authorized as two actions: ReEncryptFrom reads the
+	// source's encryption context and algorithm, ReEncryptTo the
+	// destination's.
+	"kms:reencryptfrom": {
+		"kms:encryptioncontext:${encryptioncontextkey}": "SourceEncryptionContext",
+		"kms:encryptioncontextkeys":                     "SourceEncryptionContext",
+		"kms:encryptionalgorithm":                       "SourceEncryptionAlgorithm",
+		"kms:reencryptonsamekey":                        "@sameKey",
+		"@keymember":                                    "SourceKeyId",
+	},
+	"kms:reencryptto": {
+		"kms:encryptioncontext:${encryptioncontextkey}": "DestinationEncryptionContext",
+		"kms:encryptioncontextkeys":                     "DestinationEncryptionContext",
+		"kms:encryptionalgorithm":                       "DestinationEncryptionAlgorithm",
+		"kms:reencryptonsamekey":                        "@sameKey",
+		"@keymember":                                    "DestinationKeyId",
+	},
+	// CreateGrant's encryption context keys describe the grant's
+	// constraint ("kms:EncryptionContext: ... in CreateGrant, the
+	// encryption context in the grant constraint").
+	"kms:creategrant": {
+		"kms:encryptioncontext:${encryptioncontextkey}": "@grantContext",
+		"kms:encryptioncontextkeys":                     "@grantContextKeys",
+		"kms:grantconstrainttype":                       "@grantConstraintType",
+	},
+	// CreateKey makes a primary key when MultiRegion is true.
+	"kms:createkey": {
+		"kms:multiregionkeytype": "@multiRegionKeyType",
+	},
 }
 
 // withPathPlaceholders are IAM's ARN placeholders that hold an entity's

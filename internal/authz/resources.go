@@ -49,6 +49,30 @@ func (a *Authorizer) resolveResources(ctx context.Context, c *call.Call, plan *o
 			}
 		}
 	}
+	if len(ev.res) == 0 && a.resolvers[chk.info.Service] != nil {
+		// A whole ARN of the service that is of none of the action's
+		// resource types (a KMS alias ARN where the action takes keys):
+		// the service's resolver says what it stands for.
+		prefix := "arn:aws:" + chk.info.Service + ":"
+		for _, rp := range chk.resources {
+			for _, f := range rp.arnMembers {
+				f.each(in, func(v string) {
+					if strings.HasPrefix(v, prefix) {
+						ev.addResource(v, c)
+					}
+				})
+			}
+		}
+	}
+	if len(ev.res) == 0 && in.IsValid() {
+		// A resource the input names only implicitly (the key a KMS
+		// ciphertext blob names, for a Decrypt without KeyId).
+		if ir, ok := a.resolvers[chk.info.Service].(ImpliedResourceResolver); ok {
+			if arn := ir.ImpliedResource(c, chk.action, in.Addr().Interface()); arn != "" {
+				ev.addResource(arn, c)
+			}
+		}
+	}
 	if len(ev.res) == 0 {
 		for _, f := range chk.fallbackARNs {
 			f.each(in, func(v string) {
@@ -110,6 +134,7 @@ func (a *Authorizer) describeResources(ctx context.Context, c *call.Call, chk *a
 				r.account = res.Account
 			}
 			r.tags, r.policy, r.mustAllow = res.Tags, res.Policy, res.PolicyMustAllow
+			r.conditions, r.skip = res.Conditions, res.Skip
 		}
 	}
 	return nil

@@ -64,6 +64,8 @@ type actionCheck struct {
 	when []*field
 	// identityOnly: see opOverride.identityOnly.
 	identityOnly bool
+	// grant locates the members a grant reads (grants.go).
+	grant grantFields
 }
 
 // resourcePlan builds the ARNs of one resource type of an action.
@@ -294,7 +296,8 @@ func buildCheck(action string, op *protocol.Operation, fs *inputFields) (*action
 			c.fallbackARNs = append(c.fallbackARNs, f)
 		}
 	}
-	c.keys = planKeys(info, fs)
+	c.keys = planKeys(info, fs, actionKeyMembers[strings.ToLower(c.action)])
+	c.grant = planGrantFields(c.action, fs)
 	for _, k := range info.ConditionKeys {
 		if strings.EqualFold(k, "iam:PermissionsBoundary") && !fs.lookup("PermissionsBoundary").valid() {
 			c.boundaryOfResource = true
@@ -421,7 +424,10 @@ func placeholderSegment(service, typeName, ph string, last bool, op *protocol.Op
 }
 
 // planKeys finds the input members of the action's service condition keys.
-func planKeys(info *catalog.ActionInfo, fs *inputFields) []keyPlan {
+//
+// actionKeys maps, for this action only, a lower-cased key to the member
+// (or "@" value) that supplies it (actionKeyMembers).
+func planKeys(info *catalog.ActionInfo, fs *inputFields, actionKeys map[string]string) []keyPlan {
 	seen := map[string]bool{}
 	var keys []string
 	add := func(list []string) {
@@ -449,6 +455,13 @@ func planKeys(info *catalog.ActionInfo, fs *inputFields) []keyPlan {
 			// A templated key: a map member's entries
 			// (kms:EncryptionContext:${EncryptionContextKey}).
 			base := strings.TrimRight(name[:i], ":/")
+			if alias, ok := actionKeys[lk]; ok {
+				if strings.HasPrefix(alias, "@") {
+					out = append(out, keyPlan{key: k[:len(svc)+1+i], special: alias, mode: keyMapEntries})
+					continue
+				}
+				base = alias
+			}
 			if f := fs.lookup(base); f.valid() && f.kind == fkStringMap {
 				out = append(out, keyPlan{key: k[:len(svc)+1+i], member: f, mode: keyMapEntries})
 			}
@@ -458,8 +471,27 @@ func planKeys(info *catalog.ActionInfo, fs *inputFields) []keyPlan {
 		if alias, ok := keyMembers[lk]; ok {
 			src = alias
 		}
+		if alias, ok := actionKeys[lk]; ok {
+			src = alias
+		}
 		if strings.HasPrefix(src, "@") {
-			out = append(out, keyPlan{key: k, special: src})
+			kp := keyPlan{key: k, special: src}
+			if src == "@requestAlias" {
+				// The member naming the key, as the action reads it.
+				for _, m := range []string{"KeyId", "SourceKeyId", "DestinationKeyId", "TargetKeyId"} {
+					if f := fs.lookup(m); f.valid() && f.kind == fkString {
+						kp.member = f
+						break
+					}
+				}
+				if a, ok := actionKeys["@keymember"]; ok {
+					kp.member = fs.lookup(a)
+				}
+				if !kp.member.valid() {
+					continue
+				}
+			}
+			out = append(out, kp)
 			continue
 		}
 		f := fs.lookup(src)

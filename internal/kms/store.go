@@ -23,7 +23,17 @@ type Store struct {
 	// generation counts committed writes; cached keys compare it.
 	generation atomic.Uint64
 	keys       sync.Map // "account/region/id" → *cachedKey
+	// materials holds unsealed key material and the ciphers made from it
+	// (see crypto.go); key material is immutable, so it is never stale.
+	materials materialCache
+	// grants holds the grants of keys as of a generation (grant.go).
+	grants grantCache
 }
+
+// Generation counts the committed writes to KMS state: anything cached
+// from it (the authorizer's view of keys, aliases and grants) is current
+// while the generation has not moved.
+func (s *Store) Generation() uint64 { return s.generation.Load() }
 
 // cachedKey is a key record as of a generation.
 type cachedKey struct {
@@ -85,7 +95,9 @@ func (s *Store) CachedKey(ctx context.Context, account, region, id string) (*Key
 		key, err = tx.Key(account, region, id)
 		return err
 	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) {
+		key = nil // tx.Key returns an empty Key with ErrNotFound
+	} else if err != nil {
 		return nil, err
 	}
 	s.keys.Store(k, &cachedKey{gen: gen, key: key})
