@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
-// encryptionSDKProject is the Node project in testdata/encryption-sdk,
-// installed once per test run.
+// encryptionSDKOnce installs the Node project of testdata/encryption-sdk
+// at most once per test run.
 var (
 	encryptionSDKOnce sync.Once
 	encryptionSDKDir  string
@@ -25,56 +28,65 @@ var (
 )
 
 // encryptionSDKInstall returns a directory holding testdata/encryption-sdk
-// with its node_modules: the testdata directory itself when a developer
-// already ran `npm ci` there, otherwise a temporary copy where `npm ci`
-// installs exactly what package-lock.json pins (from npm's cache when it
-// can), once per run.
+// with its node_modules installed by `npm ci` (exactly what
+// package-lock.json pins). The installation is kept in the user's cache
+// directory under a name derived from the lock file, so later runs reuse
+// it without the network, and a changed lock file installs afresh.
 func encryptionSDKInstall(t *testing.T) string {
 	t.Helper()
-	src, err := filepath.Abs(filepath.Join("testdata", "encryption-sdk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(src, "node_modules", "@aws-crypto", "client-node", "package.json")); err == nil {
-		return src
-	}
-	encryptionSDKOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gatehouse-esdk-")
-		if err != nil {
-			encryptionSDKErr = err
-			return
-		}
-		for _, name := range []string{"package.json", "package-lock.json", "roundtrip.js"} {
-			b, err := os.ReadFile(filepath.Join(src, name))
-			if err == nil {
-				err = os.WriteFile(filepath.Join(dir, name), b, 0o600)
-			}
-			if err != nil {
-				encryptionSDKErr = err
-				return
-			}
-		}
-		cmd := exec.Command("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			encryptionSDKErr = &npmError{err: err, out: string(out)}
-			return
-		}
-		encryptionSDKDir = dir
-	})
+	encryptionSDKOnce.Do(func() { encryptionSDKDir, encryptionSDKErr = encryptionSDKInstallOnce() })
 	if encryptionSDKErr != nil {
 		t.Fatalf("installing the AWS Encryption SDK for JavaScript: %v", encryptionSDKErr)
 	}
 	return encryptionSDKDir
 }
 
-// npmError is a failed npm command with its output.
-type npmError struct {
-	err error
-	out string
+func encryptionSDKInstallOnce() (string, error) {
+	src := filepath.Join("testdata", "encryption-sdk")
+	files := map[string][]byte{}
+	sum := sha256.New()
+	for _, name := range []string{"package.json", "package-lock.json", "roundtrip.js"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return "", err
+		}
+		files[name] = b
+		sum.Write(b)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "gatehouse-tests", "encryption-sdk-"+hex.EncodeToString(sum.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-crypto", "client-node", "package.json")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return "", err
+	}
+	work, err := os.MkdirTemp(filepath.Dir(dir), "install-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work) // left over only when the rename below did not happen
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(work, name), b, 0o600); err != nil {
+			return "", err
+		}
+	}
+	cmd := exec.Command("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("npm ci: %v\n%s", err, out)
+	}
+	// Another test process may have finished first: then use its copy.
+	if err := os.Rename(work, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "node_modules")); statErr != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
-
-func (e *npmError) Error() string { return "npm ci: " + e.err.Error() + "\n" + e.out }
 
 // TestEncryptionSDKJavaScript encrypts and decrypts a message with the AWS
 // Encryption SDK for JavaScript (@aws-crypto/client-node, with the KMS

@@ -125,4 +125,3 @@ func importTestWrap(t testing.TB, pub *rsa.PublicKey, alg string, material []byt
 	}
 	return append(head, tail...)
 }
-

@@ -62,6 +62,19 @@ func (s *Store) ResolveKeyID(ctx context.Context, callerAccount, region, ref str
 }
 
 func (s *Store) aliasTarget(ctx context.Context, account, region, name string) (KeyRef, error) {
+	// Aliases are read on the hot path of every request that names a key
+	// by alias: serve them from memory until the next write, as keys.
+	k := keyKey(account, region, name)
+	gen := s.generation.Load()
+	if v, ok := s.aliases.Load(k); ok {
+		c := v.(*cachedAlias)
+		if c.gen == gen {
+			if c.keyID == "" {
+				return KeyRef{}, ErrAliasNotFound
+			}
+			return KeyRef{Account: account, Region: region, ID: c.keyID}, nil
+		}
+	}
 	var a *Alias
 	err := s.View(ctx, func(tx *Tx) error {
 		var err error
@@ -69,10 +82,19 @@ func (s *Store) aliasTarget(ctx context.Context, account, region, name string) (
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
+		s.aliases.Store(k, &cachedAlias{gen: gen})
 		return KeyRef{}, ErrAliasNotFound
 	}
 	if err != nil {
 		return KeyRef{}, err
 	}
+	s.aliases.Store(k, &cachedAlias{gen: gen, keyID: a.KeyID})
 	return KeyRef{Account: account, Region: region, ID: a.KeyID}, nil
+}
+
+// cachedAlias is an alias's target key id as of a generation; "" means
+// the alias did not exist.
+type cachedAlias struct {
+	gen   uint64
+	keyID string
 }

@@ -23,6 +23,7 @@ type Store struct {
 	// generation counts committed writes; cached keys compare it.
 	generation atomic.Uint64
 	keys       sync.Map // "account/region/id" → *cachedKey
+	aliases    sync.Map // "account/region/alias/name" → *cachedAlias
 	// materials holds unsealed key material and the ciphers made from it
 	// (see crypto.go); key material is immutable, so it is never stale.
 	materials materialCache
@@ -51,6 +52,7 @@ func (s *Store) Keyring() *keyring.Keyring { return s.kr }
 func (s *Store) Invalidate() {
 	s.generation.Add(1)
 	s.keys.Clear()
+	s.aliases.Clear()
 }
 
 // Tx is a transaction over KMS state.
