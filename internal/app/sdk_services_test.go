@@ -471,11 +471,6 @@ func sdkServices() []sdkService {
 				_, err := kms.NewFromConfig(cfg, func(o *kms.Options) { o.APIOptions = append(o.APIOptions, opts...) }).DescribeKey(ctx, &kms.DescribeKeyInput{})
 				return err
 			},
-			notImplementedOp: "ListKeys",
-			notImplemented: func(ctx context.Context, cfg aws.Config, opts ...stackOption) error {
-				_, err := kms.NewFromConfig(cfg, func(o *kms.Options) { o.APIOptions = append(o.APIOptions, opts...) }).ListKeys(ctx, &kms.ListKeysInput{})
-				return err
-			},
 		},
 		{
 			id: "wafv2", member: "scope",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/keyring"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -24,6 +25,7 @@ type Store struct {
 	generation atomic.Uint64
 	keys       sync.Map // "account/region/id" → *cachedKey
 	aliases    sync.Map // "account/region/alias/name" → *cachedAlias
+	usage      usageTracker
 	// materials holds unsealed key material and the ciphers made from it
 	// (see crypto.go); key material is immutable, so it is never stale.
 	materials materialCache
@@ -43,7 +45,11 @@ type cachedKey struct {
 }
 
 // New returns KMS's state in st; kr seals key material.
-func New(st store.Store, kr *keyring.Keyring) *Store { return &Store{st: st, kr: kr} }
+func New(st store.Store, kr *keyring.Keyring) *Store {
+	s := &Store{st: st, kr: kr}
+	s.usage.since = time.Now().UTC().Truncate(time.Second)
+	return s
+}
 
 // Keyring returns the keyring that seals key material.
 func (s *Store) Keyring() *keyring.Keyring { return s.kr }

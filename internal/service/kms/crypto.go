@@ -43,6 +43,9 @@ func (s *Service) cryptoKey(ctx context.Context, c *call.Call, keyID, operation,
 	if usage != "" && k.KeyUsage != usage {
 		return nil, cryptoUsageError(k, operation)
 	}
+	if lastUsageTracked[operation] {
+		s.keys.NoteUse(k, operation, c.RequestID, c.Time)
+	}
 	return k, nil
 }
 

@@ -46,6 +46,7 @@ func (s *Service) Register(r *call.Registry) {
 		s.registerSigning,
 		s.registerMac,
 		s.registerGrants,
+		s.registerKeyLastUsage,
 	} {
 		register(r)
 	}

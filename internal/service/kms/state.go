@@ -87,6 +87,7 @@ var keyStateTable = map[string]keyStateRow{
 
 	// Reads and the operations AWS allows in every state.
 	"DescribeKey":          keyStateAnyState,
+	"GetKeyLastUsage":      keyStateAnyState,
 	"GetKeyPolicy":         keyStateAnyState,
 	"ListKeyPolicies":      keyStateAnyState,
 	"PutKeyPolicy":         keyStateAnyState,
