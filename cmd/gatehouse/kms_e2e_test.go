@@ -241,6 +241,9 @@ type pkixAlgorithm struct {
 // with Go's crypto and the public key; a changed message does not
 // verify), HMAC on every HMAC key spec, and data key pairs.
 func TestKMSCLIRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("some eighty aws CLI runs: skipped in -short mode")
+	}
 	kmsE2ERequire(t, "aws")
 	data := t.TempDir()
 	p := startServer(t, data)

@@ -202,9 +202,12 @@ func (a *Authorizer) Authorize(ctx context.Context, c *call.Call, in any) error 
 			return err
 		}
 	}
-	if p.Type == identity.Root && !rootBound(member) && !restrictedRootSession(p) {
+	if p.Type == identity.Root && !rootBound(member) && !restrictedRootSession(p) && a.resolvers[ActionPrefix(c.Operation.Service)] == nil {
 		// IAM policies never bind an account's root user; only SCPs and
-		// RCPs do, and the task policy of an AssumeRoot session. (Roles
+		// RCPs do, the task policy of an AssumeRoot session, and the
+		// resource policies that must allow every request (KMS key
+		// policies: a key whose policy names neither the root user nor
+		// its account is closed to the root user too). (Roles
 		// may not be assumed by root users: STS refuses that itself,
 		// with AWS's message.)
 		return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/kms"
 	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -65,6 +66,7 @@ const (
 	userResourceType         = "AwsIamUser"
 	roleResourceType         = "AwsIamRole"
 	policyResourceType       = "AwsIamPolicy"
+	kmsKeyResourceType       = "AwsKmsKey"
 	otherResourceType        = "Other"
 	serverCertificateARNType = otherResourceType
 )
@@ -296,6 +298,8 @@ type facts struct {
 	roles        []*iam.Role
 	policies     []*iam.ManagedPolicy
 	certificates []*iam.ServerCertificate
+	// kmsKeys are the account's KMS keys in every Region.
+	kmsKeys []*kms.Key
 }
 
 // gatherFacts reads everything the checks need about one account.
@@ -309,6 +313,9 @@ func gatherFacts(ctx context.Context, src Source, accountID string, now time.Tim
 		}
 		var err error
 		if f.rootKeys, err = account.RootAccessKeys(tx.Tx, accountID); err != nil {
+			return err
+		}
+		if f.kmsKeys, err = kms.AccountKeys(tx.Tx, accountID); err != nil {
 			return err
 		}
 		if f.rootMFA, err = tx.MFADeviceForUser(accountID, iam.RootMFAUser); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/iam"
+	"github.com/gatehouse/gatehouse/internal/kms"
 	"github.com/gatehouse/gatehouse/internal/policy"
 )
 
@@ -28,6 +29,7 @@ var checks = map[*Control]func(*facts) []Result{
 	ctlSupportRole:         checkSupportRole,
 	ctlExpiredCertificates: checkExpiredCertificates,
 	ctlCloudShell:          checkCloudShell,
+	ctlKMSRotation:         checkKMSRotation,
 }
 
 // runChecks runs every control against one account's facts.
@@ -457,6 +459,29 @@ func checkCloudShell(f *facts) []Result {
 	}
 	if len(out) == 0 {
 		return accountPass(f, "AWSCloudShellFullAccess is attached to no user, group or role")
+	}
+	return out
+}
+
+// 3.6: automatic rotation on every customer managed symmetric key with
+// generated key material (the keys that can rotate), not pending deletion.
+func checkKMSRotation(f *facts) []Result {
+	var out []Result
+	for _, k := range f.kmsKeys {
+		if k.KeySpec != "SYMMETRIC_DEFAULT" || k.Origin != "AWS_KMS" || k.State == kms.StatePendingDeletion || k.State == kms.StatePendingReplicaDeletion {
+			continue
+		}
+		r := Result{ResourceType: kmsKeyResourceType, Resource: k.ARN()}
+		if k.RotationEnabled {
+			r.Status, r.Detail = Passed, fmt.Sprintf("automatic rotation every %d days", k.RotationPeriodDays)
+		} else {
+			r.Status, r.Detail = Failed, "automatic rotation is off"
+			r.Command = "aws kms enable-key-rotation --region " + k.Region + " --key-id " + k.ARN()
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return accountPass(f, "no customer managed symmetric key with generated key material")
 	}
 	return out
 }

@@ -102,7 +102,7 @@ func TestEveryControlPassesOnACleanAccount(t *testing.T) {
 }
 
 func TestNotApplicableControlsSayWhy(t *testing.T) {
-	for _, c := range []*Control{ctlTrailAllRegions, ctlTrailValidation, ctlTrailEncryption, ctlKMSRotation, ctlGuardDuty, ctlAccessAnalyzer, ctlRootHardwareMFA} {
+	for _, c := range []*Control{ctlTrailAllRegions, ctlTrailValidation, ctlTrailEncryption, ctlGuardDuty, ctlAccessAnalyzer, ctlRootHardwareMFA} {
 		_, results := statusOf(t, c, cleanFacts())
 		if len(results) != 1 || results[0].Status != NotApplicable ||
 			results[0].Detail != "not applicable yet: gatehouse does not serve "+c.Unserved+" yet" {

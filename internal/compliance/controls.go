@@ -219,8 +219,7 @@ var (
 		ID: "3.6", SecurityHubID: "KMS.4", Standard: CISStandard, Severity: Medium,
 		Title:       "Rotation is enabled for customer managed symmetric KMS keys",
 		Description: "Yearly rotation limits how much data one key version protects.",
-		Remediation: "Enable automatic rotation on every customer managed symmetric key once gatehouse serves KMS.",
-		Unserved:    "KMS",
+		Remediation: "Enable automatic rotation on every customer managed symmetric key whose key material gatehouse generated (imported material cannot rotate automatically); rotation keeps every older key version for decryption.",
 	}
 	ctlGuardDuty = &Control{
 		ID: "GuardDuty.1", SecurityHubID: "GuardDuty.1", Standard: FSBPStandard, Severity: High,

@@ -235,3 +235,9 @@ func (tx *Tx) PutImport(account, region string, p *ImportParameters) error {
 func (tx *Tx) DeleteImport(account, region, keyID string) error {
 	return tx.Delete(KindImport, keyKey(account, region, keyID))
 }
+
+// AccountKeys returns every key of an account in every Region (for the
+// compliance audit), read in the caller's transaction.
+func AccountKeys(tx store.Tx, account string) ([]*Key, error) {
+	return listJSON[Key](tx, KindKey, account+"/")
+}

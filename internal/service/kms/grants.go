@@ -137,8 +137,10 @@ func grantsFromInput(c *call.Call, k *kms.Key, in *api.CreateGrantInput) (*kms.G
 			g.Operations = append(g.Operations, name)
 		}
 	}
-	if cs := in.Constraints; cs != nil && (cs.EncryptionContextEquals != nil || cs.EncryptionContextSubset != nil) {
-		if cs.EncryptionContextEquals != nil && cs.EncryptionContextSubset != nil {
+	// An empty map is an absent constraint (Terraform sends the unused
+	// one as {}).
+	if cs := in.Constraints; cs != nil && (len(cs.EncryptionContextEquals) > 0 || len(cs.EncryptionContextSubset) > 0) {
+		if len(cs.EncryptionContextEquals) > 0 && len(cs.EncryptionContextSubset) > 0 {
 			return nil, grantsValidation("A grant constraint can specify EncryptionContextEquals or EncryptionContextSubset, not both.")
 		}
 		if !kms.SupportsEncryptionContext(k) {

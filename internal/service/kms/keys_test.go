@@ -179,7 +179,7 @@ func TestKeysPolicies(t *testing.T) {
 	_, err = client.PutKeyPolicy(ctx, &awskms.PutKeyPolicyInput{KeyId: md.KeyId, Policy: aws.String(denied)})
 	kmWantError(t, err, "MalformedPolicyDocumentException", "will not allow")
 
-	own := `{"Version":"2012-10-17","Statement":[{"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":["kms:PutKeyPolicy","kms:Describe*"],"Resource":"*"}]}`
+	own := `{"Version":"2012-10-17","Statement":[{"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":["kms:PutKeyPolicy","kms:GetKeyPolicy","kms:Describe*"],"Resource":"*"}]}`
 	if _, err := client.PutKeyPolicy(ctx, &awskms.PutKeyPolicyInput{KeyId: md.KeyId, Policy: aws.String(own)}); err != nil {
 		t.Fatalf("PutKeyPolicy: %v", err)
 	}

@@ -100,9 +100,9 @@ func (s *Service) getKeyRotationStatus(ctx context.Context, c *call.Call, in *ap
 	if err := keyStateError(k, "GetKeyRotationStatus"); err != nil {
 		return nil, err
 	}
-	if err := kmRotatable(k, false, false); err != nil {
-		return nil, err
-	}
+	// Keys that cannot rotate automatically (asymmetric, HMAC, imported
+	// material) answer false, as on AWS, rather than an error: clients
+	// such as Terraform read the status of every key.
 	out := &api.GetKeyRotationStatusOutput{KeyId: kmStr(k.ARN()), KeyRotationEnabled: kmBool(k.RotationEnabled)}
 	if k.RotationEnabled {
 		out.RotationPeriodInDays = kmInt32(k.RotationPeriodDays)

@@ -1,8 +1,8 @@
 # The KMS configuration of the Terraform end-to-end test: a customer
 # managed key with its own key policy and automatic rotation, an alias, a
-# grant to an application role, an asymmetric signing key, and a
-# multi-Region key replicated into a second Region through a second
-# provider that talks to the same gatehouse endpoint.
+# grant to an application role, and a multi-Region key replicated into a
+# second Region through a second provider that talks to the same gatehouse
+# endpoint.
 
 variable "endpoint" {
   type = string
@@ -103,8 +103,9 @@ resource "aws_kms_grant" "orders_app" {
   }
 }
 
+# An asymmetric signing key: no automatic rotation (its status reads false).
 resource "aws_kms_key" "signer" {
-  description              = "invoice signatures"
+  description              = "order receipts"
   customer_master_key_spec = "ECC_NIST_P256"
   key_usage                = "SIGN_VERIFY"
   deletion_window_in_days  = 7
@@ -127,16 +128,16 @@ output "orders_key_arn" {
   value = aws_kms_key.orders.arn
 }
 
-output "signer_key_arn" {
-  value = aws_kms_key.signer.arn
-}
-
 output "global_key_arn" {
   value = aws_kms_key.global.arn
 }
 
 output "replica_key_arn" {
   value = aws_kms_replica_key.global_west.arn
+}
+
+output "signer_key_arn" {
+  value = aws_kms_key.signer.arn
 }
 
 output "grant_id" {
