@@ -90,7 +90,7 @@ func Responsibilities(ctx context.Context, node NodeFacts, rep *Report) ([]Respo
 func rootKeyItem(node NodeFacts) Responsibility {
 	r := Responsibility{
 		Party: Gatehouse, Area: "Encryption at rest",
-		What:    "secret access keys, console password hashes, MFA seeds and private keys are sealed with AES-256-GCM under keys derived from a 256-bit root key that is never stored in the database",
+		What:    "secret access keys, console password hashes, MFA seeds, certificate private keys and KMS key material are sealed with AES-256-GCM under keys derived from one 256-bit root key that is never stored in the database",
 		Setting: "--root-key-file / GATEHOUSE_ROOT_KEY_FILE, or GATEHOUSE_ROOT_KEY",
 		Check:   "ls -l the key file (mode 0600, owned by the gatehouse user); gatehouse refuses a key file others can read",
 	}
