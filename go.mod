@@ -21,7 +21,7 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
+require github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
 
 require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
