@@ -53,8 +53,8 @@ func TestKMSKeyMaterialNeverLeaves(t *testing.T) {
 		events, _ = lookupEvents(t, rootCloudTrail(srv), cttypes.LookupAttributeKeyEventName, "GenerateDataKey")
 	}
 	doc := aws.ToString(events[0].CloudTrailEvent)
-	if !strings.Contains(doc, keys[0]) {
-		t.Fatalf("the GenerateDataKey event does not name its key:\n%s", doc)
+	if !strings.Contains(doc, keys[0]) || !strings.Contains(doc, `"type":"AWS::KMS::Key"`) {
+		t.Fatalf("the GenerateDataKey event does not name its key among its resources:\n%s", doc)
 	}
 	if strings.Contains(doc, base64.StdEncoding.EncodeToString(dk.Plaintext)) {
 		t.Fatalf("the data key's plaintext is in the trail event:\n%s", doc)

@@ -63,7 +63,12 @@ func (s *Service) kmLoadKey(ctx context.Context, c *call.Call, keyID string, all
 	if errors.Is(err, kms.ErrNotFound) {
 		return nil, api.NewNotFoundException("Key '%s' does not exist", ref.ARN())
 	}
-	return k, err
+	if err != nil {
+		return nil, err
+	}
+	// The trail event names the key, as AWS's KMS events do.
+	c.AddResource(call.Resource{ARN: k.ARN(), AccountID: k.AccountID, Type: "AWS::KMS::Key"})
+	return k, nil
 }
 
 // kmUpdateKey loads the key that keyID names (a key id or key ARN), checks
