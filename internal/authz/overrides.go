@@ -1,5 +1,7 @@
 package authz
 
+import "strings"
+
 // This file is the data that completes what the catalog and the models
 // say on their own. The table (table.go) derives each operation's action,
 // resources and condition keys by matching names: the operation's name to
@@ -135,6 +137,14 @@ var placeholderMembers = map[string]map[string][]string{
 	"artifact": {
 		"Version": {"ReportVersion"},
 	},
+	// An organization's resources live in its management account and
+	// carry the organization id without its "o-"; the ids the API takes
+	// carry their prefixes, which the ARN formats spell out themselves
+	// (see placeholderTransforms).
+	"organizations": {
+		"Account":        {"@orgManagement"},
+		"OrganizationId": {"@orgID"},
+	},
 	"cloudtrail": {
 		"TrailName":        {"TrailName", "Name"},
 		"EventDataStoreId": {"EventDataStore"},
@@ -151,6 +161,17 @@ var placeholderTransforms = map[string]map[string]func(string) string{
 	// WAF's Scope is REGIONAL or CLOUDFRONT; its ARNs say regional or
 	// global.
 	"wafv2": {"Scope": wafScope},
+	"organizations": {
+		"OrganizationalUnitId": trimPrefixFunc("ou-"),
+		"RootId":               trimPrefixFunc("r-"),
+		"PolicyId":             trimPrefixFunc("p-"),
+		"HandshakeId":          trimPrefixFunc("h-"),
+	},
+}
+
+// trimPrefixFunc returns a transform that removes prefix from a value.
+func trimPrefixFunc(prefix string) func(string) string {
+	return func(s string) string { return strings.TrimPrefix(s, prefix) }
 }
 
 func trimScheme(s string) string {

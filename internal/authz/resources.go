@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/call"
 	"github.com/gatehouse/gatehouse/internal/iam"
 	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/organizations"
 	"github.com/gatehouse/gatehouse/internal/policy"
 )
 
@@ -167,6 +168,19 @@ func (a *Authorizer) buildARN(ctx context.Context, c *call.Call, ev *evaluation,
 				v = c.Principal.AccountID
 			case "@region":
 				v = c.Region
+			case "@orgManagement", "@orgID":
+				// The ARNs of an organization's resources carry its
+				// management account and its id (without "o-"); a caller
+				// in no organization names none.
+				m, err := a.callerMembership(ctx, c)
+				if err != nil || m == nil {
+					return err
+				}
+				if s.special == "@orgManagement" {
+					v = m.ManagementAccountID
+				} else {
+					v = strings.TrimPrefix(m.OrgID, "o-")
+				}
 			default:
 				var ok bool
 				v, ok = s.member.str(in)
@@ -316,4 +330,13 @@ func arnAccount(arn string) string {
 		return ""
 	}
 	return rest[:j]
+}
+
+// callerMembership returns the organization membership of the caller's
+// account, nil when it is in none or Organizations is not available.
+func (a *Authorizer) callerMembership(ctx context.Context, c *call.Call) (*organizations.Membership, error) {
+	if a.orgs == nil {
+		return nil, nil
+	}
+	return a.orgs.Membership(ctx, c.Principal.AccountID)
 }

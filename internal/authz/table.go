@@ -250,7 +250,11 @@ func buildCheck(action string, op *protocol.Operation, fs *inputFields) (*action
 	// operation (a rename's second resource) both apply.
 	actOv := overrides[action]
 	opOv := overrides[info.Service+":"+op.Name]
-	c.identityOnly = actOv.identityOnly || opOv.identityOnly
+	// Organizations' resources belong to the management account, and its
+	// members reach them by the organization's own rules (delegated
+	// administrators), not through a resource policy of another account:
+	// their policies decide as within the caller's account.
+	c.identityOnly = actOv.identityOnly || opOv.identityOnly || info.Service == "organizations"
 	ov := opOverride{members: map[string][]string{}}
 	for k, v := range opOv.members {
 		ov.members[k] = v
@@ -378,6 +382,11 @@ func placeholderSegment(service, typeName, ph string, last bool, op *protocol.Op
 		for _, name := range ov.members[ph] {
 			if f := member(name); f.valid() && f.kind == fkString {
 				return arnSegment{kind: segMember, member: f}, true
+			}
+		}
+		for _, name := range placeholderMembers[service][ph] {
+			if strings.HasPrefix(name, "@") {
+				return arnSegment{kind: segMember, special: name}, true
 			}
 		}
 		return arnSegment{kind: segAccount}, true

@@ -30,6 +30,9 @@ type Membership struct {
 	// Management is true for the organization's management account,
 	// which neither SCPs nor RCPs restrict.
 	Management bool
+	// ManagementAccountID is the organization's management account, whose
+	// id the ARNs of the organization's resources carry.
+	ManagementAccountID string
 	// SCPs are the service control policies by level, from the root to
 	// the account (len = OU depth + 2), nil when the SCP policy type is
 	// not enabled. Every level must allow; a level with no policy allows
@@ -145,9 +148,10 @@ func (c *chainCache) build(ctx context.Context, accountID string) (*Membership, 
 			return err
 		}
 		m = &Membership{
-			OrgID:      org.ID,
-			Path:       OrgPathOfAccount(org, chain),
-			Management: accountID == org.ManagementAccountID,
+			OrgID:               org.ID,
+			Path:                OrgPathOfAccount(org, chain),
+			Management:          accountID == org.ManagementAccountID,
+			ManagementAccountID: org.ManagementAccountID,
 		}
 		return c.policyLevels(tx, org, chain, m)
 	})
