@@ -150,7 +150,7 @@ func accountList(args []string, stdout, stderr io.Writer) error {
 	var entries []accountListEntry
 	now := time.Now().UTC()
 	err = d.Organizations.View(ctx, func(tx *organizations.Tx) error {
-		all, err := organizations.AllAccounts(tx)
+		all, err := account.List(tx)
 		if err != nil {
 			return err
 		}

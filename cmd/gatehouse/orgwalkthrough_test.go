@@ -2,10 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,65 +41,17 @@ const orgWalkthroughSCP = `{
 // of the management account who assumes OrganizationAccountAccessRole in
 // hr is bound by hr's SCPs.
 func TestOrganizationsWalkthrough(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the aws CLI is required in CI: %v", err)
-		}
-		t.Skip("aws CLI not installed")
-	}
 	data := t.TempDir()
 	p := startServer(t, data)
-	home := t.TempDir()
-	credsFile := filepath.Join(home, "credentials")
+	cli := newAWSCLI(t, p)
 	rootID, rootSecret := rootKey(t, data)
-	profiles := map[string][2]string{"management": {rootID, rootSecret}}
-	writeProfiles := func() {
-		var b strings.Builder
-		for name, k := range profiles {
-			fmt.Fprintf(&b, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = us-east-1\n\n", name, k[0], k[1])
-		}
-		if err := os.WriteFile(credsFile, []byte(b.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeProfiles()
-	baseEnv := withoutEmpty(append(os.Environ(),
-		"AWS_SHARED_CREDENTIALS_FILE="+credsFile, "AWS_CONFIG_FILE=/dev/null",
-		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER="))
-	type session struct{ id, secret, token string }
-	run := func(profile string, s *session, args ...string) (string, bool) {
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", p.url, "--output", "json"}, args...)...)
-		cmd.Env = baseEnv
-		if s != nil {
-			cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID="+s.id, "AWS_SECRET_ACCESS_KEY="+s.secret, "AWS_SESSION_TOKEN="+s.token)
-		} else {
-			cmd.Env = append(cmd.Env, "AWS_PROFILE="+profile)
-		}
-		out, err := cmd.CombinedOutput()
-		return string(out), err == nil
-	}
-	must := func(profile string, s *session, args ...string) map[string]any {
-		t.Helper()
-		out, ok := run(profile, s, args...)
-		if !ok {
-			t.Fatalf("aws %s: %s\ngatehouse log:\n%s", strings.Join(args, " "), out, p.logs.String())
-		}
-		var v map[string]any
-		if strings.TrimSpace(out) != "" {
-			if err := json.Unmarshal([]byte(out), &v); err != nil {
-				t.Fatalf("aws %s: output is not JSON: %s", strings.Join(args, " "), out)
-			}
-		}
-		return v
-	}
+	cli.addProfile("management", rootID, rootSecret)
+	type session = cliSession
+	run, must := cli.run, cli.must
 	const scpDenial = "with an explicit deny in a service control policy"
 	denied := func(profile string, s *session, args ...string) {
 		t.Helper()
-		out, ok := run(profile, s, args...)
-		if ok || !strings.Contains(out, "AccessDenied") || !strings.Contains(out, scpDenial) {
-			t.Fatalf("aws %s: want AccessDenied (%s), got ok=%v:\n%s", strings.Join(args, " "), scpDenial, ok, out)
-		}
+		cli.denied(profile, s, scpDenial, args...)
 	}
 	// notDeniedBySCP runs a call that the SCPs must not stop: it succeeds,
 	// or fails for a reason other than authorization (KMS before gatehouse
@@ -114,14 +63,7 @@ func TestOrganizationsWalkthrough(t *testing.T) {
 			t.Fatalf("aws %s: denied, want allowed:\n%s", strings.Join(args, " "), out)
 		}
 	}
-	str := func(v any, path ...string) string {
-		for _, k := range path {
-			m, _ := v.(map[string]any)
-			v = m[k]
-		}
-		s, _ := v.(string)
-		return s
-	}
+	str := jsonString
 
 	// 1. The organization, with all features.
 	org := must("management", nil, "organizations", "create-organization", "--feature-set", "ALL")
@@ -186,9 +128,8 @@ func TestOrganizationsWalkthrough(t *testing.T) {
 		if err := json.Unmarshal(out, &key); err != nil || key.AccessKeyId == "" {
 			t.Fatalf("gatehouse account root-credentials: %v\n%s", err, out)
 		}
-		profiles[name+"-root"] = [2]string{key.AccessKeyId, key.SecretAccessKey}
+		cli.addProfile(name+"-root", key.AccessKeyId, key.SecretAccessKey)
 	}
-	writeProfiles()
 
 	// 5. In hr even the root user is denied IAM and KMS writes; reads still
 	// work. finance's root user is not bound.
@@ -210,8 +151,7 @@ func TestOrganizationsWalkthrough(t *testing.T) {
 	must("management", nil, "iam", "attach-user-policy", "--user-name", "admin",
 		"--policy-arn", "arn:aws:iam::aws:policy/AdministratorAccess")
 	key := must("management", nil, "iam", "create-access-key", "--user-name", "admin")
-	profiles["admin"] = [2]string{str(key, "AccessKey", "AccessKeyId"), str(key, "AccessKey", "SecretAccessKey")}
-	writeProfiles()
+	cli.addProfile("admin", str(key, "AccessKey", "AccessKeyId"), str(key, "AccessKey", "SecretAccessKey"))
 	assume := func(account string) *session {
 		out := must("admin", nil, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/OrganizationAccountAccessRole",
 			"--role-session-name", "admin")

@@ -5,10 +5,8 @@ import (
 	"crypto/sha1"
 	"encoding/base32"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,84 +20,20 @@ import (
 // loses what only Cashier could do; a role whose trust policy requires MFA
 // is refused without a TOTP code and granted with one.
 func TestCoffeeShopWalkthrough(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the aws CLI is required in CI: %v", err)
-		}
-		t.Skip("aws CLI not installed")
-	}
 	data := t.TempDir()
 	p := startServer(t, data)
-	home := t.TempDir()
-	credsFile := filepath.Join(home, "credentials")
+	cli := newAWSCLI(t, p)
 	rootID, rootSecret := rootKey(t, data)
-	profiles := map[string][2]string{"owner": {rootID, rootSecret}}
-	writeProfiles := func() {
-		var b strings.Builder
-		for name, k := range profiles {
-			fmt.Fprintf(&b, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = us-east-1\n\n", name, k[0], k[1])
-		}
-		if err := os.WriteFile(credsFile, []byte(b.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeProfiles()
-	baseEnv := withoutEmpty(append(os.Environ(),
-		"AWS_SHARED_CREDENTIALS_FILE="+credsFile, "AWS_CONFIG_FILE=/dev/null",
-		"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER="))
-
-	// awsAs runs the CLI as a profile, or with session credentials when
-	// session is set, and returns its output and whether it succeeded.
-	type session struct{ id, secret, token string }
-	run := func(profile string, s *session, args ...string) (string, bool) {
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", p.url, "--output", "json"}, args...)...)
-		cmd.Env = baseEnv
-		if s != nil {
-			cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID="+s.id, "AWS_SECRET_ACCESS_KEY="+s.secret, "AWS_SESSION_TOKEN="+s.token)
-		} else {
-			cmd.Env = append(cmd.Env, "AWS_PROFILE="+profile)
-		}
-		out, err := cmd.CombinedOutput()
-		return string(out), err == nil
-	}
-	must := func(profile string, s *session, args ...string) map[string]any {
-		t.Helper()
-		out, ok := run(profile, s, args...)
-		if !ok {
-			t.Fatalf("aws %s: %s\ngatehouse log:\n%s", strings.Join(args, " "), out, p.logs.String())
-		}
-		var v map[string]any
-		if strings.TrimSpace(out) != "" {
-			if err := json.Unmarshal([]byte(out), &v); err != nil {
-				t.Fatalf("aws %s: output is not JSON: %s", strings.Join(args, " "), out)
-			}
-		}
-		return v
-	}
-	denied := func(profile string, s *session, wantReason string, args ...string) {
-		t.Helper()
-		out, ok := run(profile, s, args...)
-		if ok || !strings.Contains(out, "AccessDenied") || !strings.Contains(out, wantReason) {
-			t.Fatalf("aws %s: want AccessDenied (%s), got ok=%v:\n%s", strings.Join(args, " "), wantReason, ok, out)
-		}
-	}
-	field := func(v map[string]any, path ...string) string {
-		var cur any = v
-		for _, k := range path {
-			m, _ := cur.(map[string]any)
-			cur = m[k]
-		}
-		s, _ := cur.(string)
-		return s
-	}
+	cli.addProfile("owner", rootID, rootSecret)
+	type session = cliSession
+	must, denied := cli.must, cli.denied
+	field := func(v map[string]any, path ...string) string { return jsonString(v, path...) }
 	account := field(must("owner", nil, "sts", "get-caller-identity"), "Account")
 
 	// 1. The owner creates the cashier, who can do nothing yet.
 	must("owner", nil, "iam", "create-user", "--user-name", "cashier")
 	key := must("owner", nil, "iam", "create-access-key", "--user-name", "cashier")
-	profiles["cashier"] = [2]string{field(key, "AccessKey", "AccessKeyId"), field(key, "AccessKey", "SecretAccessKey")}
-	writeProfiles()
+	cli.addProfile("cashier", field(key, "AccessKey", "AccessKeyId"), field(key, "AccessKey", "SecretAccessKey"))
 	cashierARN := "arn:aws:iam::" + account + ":user/cashier"
 	denied("cashier", nil, "User: "+cashierARN+" is not authorized to perform: iam:ListUsers", "iam", "list-users")
 	denied("cashier", nil, "because no identity-based policy allows the iam:ListUsers action", "iam", "list-users")
@@ -130,8 +64,7 @@ func TestCoffeeShopWalkthrough(t *testing.T) {
 	// session has Inventory's permissions only.
 	must("owner", nil, "iam", "create-user", "--user-name", "employee")
 	key = must("owner", nil, "iam", "create-access-key", "--user-name", "employee")
-	profiles["employee"] = [2]string{field(key, "AccessKey", "AccessKeyId"), field(key, "AccessKey", "SecretAccessKey")}
-	writeProfiles()
+	cli.addProfile("employee", field(key, "AccessKey", "AccessKeyId"), field(key, "AccessKey", "SecretAccessKey"))
 	employeeARN := "arn:aws:iam::" + account + ":user/employee"
 	trust := func(principal, condition string) string {
 		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal +
@@ -162,7 +95,7 @@ func TestCoffeeShopWalkthrough(t *testing.T) {
 		trust(employeeARN, `,"Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`))
 	// The CLI writes the device's Base32 seed to a file, as a user would
 	// scan or type it into an authenticator app.
-	seedFile := filepath.Join(home, "employee-phone.seed")
+	seedFile := filepath.Join(t.TempDir(), "employee-phone.seed")
 	device := must("owner", nil, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "employee-phone",
 		"--outfile", seedFile, "--bootstrap-method", "Base32StringSeed")
 	serial := field(device, "VirtualMFADevice", "SerialNumber")

@@ -26,13 +26,10 @@ const RootAccessKeysQuota = 2
 // already has RootAccessKeysQuota keys.
 var ErrRootKeyQuota = errors.New("organizations: the root user already has 2 access keys, the most it may have; delete one first")
 
-// AllAccounts returns every gatehouse account, in account id order.
-func AllAccounts(tx store.Tx) ([]*account.Account, error) { return account.List(tx) }
-
 // AccountByEmail returns the account whose root user has email (compared
 // without regard to case, as email addresses are), or ErrNotFound.
 func AccountByEmail(tx store.Tx, email string) (*account.Account, error) {
-	all, err := AllAccounts(tx)
+	all, err := account.List(tx)
 	if err != nil {
 		return nil, err
 	}
