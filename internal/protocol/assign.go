@@ -158,6 +158,38 @@ func decodeBase64(s string) ([]byte, error) {
 	return nil, errNotBase64
 }
 
+// decodeBase64Bytes is decodeBase64 for text the JSON decoder holds as
+// bytes: it decodes straight into the returned slice, the only allocation.
+func decodeBase64Bytes(src []byte) ([]byte, bool) {
+	// Unpadded text decodes to the most bytes, so this length fits both.
+	dst := make([]byte, base64.RawStdEncoding.DecodedLen(len(src)))
+	if n, err := base64.StdEncoding.Decode(dst, src); err == nil {
+		return dst[:n], true
+	}
+	if n, err := base64.RawStdEncoding.Decode(dst, src); err == nil {
+		return dst[:n], true
+	}
+	return nil, false
+}
+
+// maxInternedEnum bounds the enum value sets stringOf searches: longer
+// ones cost more to scan than the allocation saves.
+const maxInternedEnum = 16
+
+// stringOf returns b as a string. A value of a small enum type that is one
+// of its values comes back as the model's own string, which costs no
+// allocation.
+func stringOf(b []byte, t *typePlan) string {
+	if t.kind == kindEnum && len(t.enum) <= maxInternedEnum {
+		for _, e := range t.enum {
+			if e == string(b) {
+				return e
+			}
+		}
+	}
+	return string(b)
+}
+
 // setFromText stores s, the text form of a scalar (query parameters, URI
 // labels, query strings, headers), into v of plan t. ts is the timestamp
 // format that applies when the field has no ts tag of its own.

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 )
 
@@ -24,28 +25,56 @@ const cloudTrailTime = "Jan 2, 2006, 3:04:05 PM"
 // make trail events large and possibly secret. A nil v, or a nil pointer,
 // is null.
 func AuditJSON(dst []byte, v any) []byte {
+	out, _ := AuditJSONChecked(dst, v, nil)
+	return out
+}
+
+// AuditJSONChecked is AuditJSON that also tells whether the document it
+// wrote is clean for the trail: valid JSON in which no object member is
+// named like a secret, secret being the test of a name (audit.IsSecretName;
+// nil checks nothing and reports false). The audit recorder scans documents
+// it is not told are clean for secret-named members (a second line of
+// defence behind the model's sensitive marks); a clean one it can record
+// as is. clean is false when the document holds a member or map key that
+// secret matches, even one hidden as sensitive, and when it holds free-form
+// document values or v is not a structure: their member names are not all
+// known here.
+func AuditJSONChecked(dst []byte, v any, secret func(name string) bool) (out []byte, clean bool) {
 	if v == nil {
-		return append(dst, "null"...)
+		return append(dst, "null"...), secret != nil
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return append(dst, "null"...)
+		return append(dst, "null"...), secret != nil
 	}
 	sv, p := structValue(v)
 	if p == nil {
 		e := jsonEncoder{buf: dst}
 		if e.encodeAny(v, 0) != nil {
-			return append(dst, "null"...)
+			return append(dst, "null"...), false
 		}
-		return e.buf
+		return e.buf, false
 	}
-	a := auditEncoder{buf: dst}
+	a := auditEncoder{buf: dst, secret: secret, clean: secret != nil}
 	a.structure(sv, p.str, 0)
-	return a.buf
+	return a.buf, a.clean
 }
 
 type auditEncoder struct {
 	buf []byte
+	// secret tests the member names written; clean stays true while none
+	// matched and nothing unchecked was written (see AuditJSONChecked).
+	secret func(string) bool
+	clean  bool
+}
+
+// name writes a member name or map key, and checks it.
+func (a *auditEncoder) name(n string) {
+	if a.clean && a.secret(n) {
+		a.clean = false
+	}
+	a.buf = appendJSONString(a.buf, n)
+	a.buf = append(a.buf, ':')
 }
 
 func (a *auditEncoder) structure(v reflect.Value, sp *structPlan, depth int) {
@@ -65,8 +94,7 @@ func (a *auditEncoder) structure(v reflect.Value, sp *structPlan, depth int) {
 			a.buf = append(a.buf, ',')
 		}
 		first = false
-		a.buf = appendJSONString(a.buf, f.camel)
-		a.buf = append(a.buf, ':')
+		a.name(f.camel)
 		if f.sensitive {
 			a.buf = appendJSONString(a.buf, hiddenValue)
 			continue
@@ -116,19 +144,23 @@ func (a *auditEncoder) value(v reflect.Value, t *typePlan, depth int) {
 		}
 		a.buf = append(a.buf, ']')
 	case kindMap:
+		if m, ok := stringMap(v, t); ok {
+			a.stringMap(m)
+			return
+		}
 		a.buf = append(a.buf, '{')
 		for i, k := range sortedKeys(v) {
 			if i > 0 {
 				a.buf = append(a.buf, ',')
 			}
-			a.buf = appendJSONString(a.buf, k.String())
-			a.buf = append(a.buf, ':')
+			a.name(k.String())
 			a.value(v.MapIndex(k), t.elem, depth+1)
 		}
 		a.buf = append(a.buf, '}')
 	case kindStruct:
 		a.structure(v, t.str, depth+1)
 	case kindDocument:
+		a.clean = false // member names unknown to the model
 		e := jsonEncoder{buf: a.buf}
 		if e.encodeAny(v.Interface(), depth) != nil {
 			a.buf = append(a.buf, "null"...)
@@ -138,4 +170,37 @@ func (a *auditEncoder) value(v reflect.Value, t *typePlan, depth int) {
 	default:
 		a.buf = append(a.buf, "null"...)
 	}
+}
+
+var stringMapType = reflect.TypeFor[map[string]string]()
+
+// stringMap returns v as a map[string]string when it is one with string
+// values (the common map: tags, encryption contexts), which stringMap
+// writes without reflection.
+func stringMap(v reflect.Value, t *typePlan) (map[string]string, bool) {
+	if t.elem.kind != kindString || t.elem.ptr || v.Type() != stringMapType || !v.CanInterface() {
+		return nil, false
+	}
+	return v.Interface().(map[string]string), true
+}
+
+// stringMap writes m as a JSON object with its keys sorted, as the
+// reflective path does (see sortedKeys), without reflection and, for maps
+// of up to 8 entries, without allocating.
+func (a *auditEncoder) stringMap(m map[string]string) {
+	var small [8]string
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	a.buf = append(a.buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			a.buf = append(a.buf, ',')
+		}
+		a.name(k)
+		a.buf = appendJSONString(a.buf, m[k])
+	}
+	a.buf = append(a.buf, '}')
 }

@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +46,70 @@ func TestAuditJSON(t *testing.T) {
 	morning := &iamCreateUserOutput{User: &iamUser{CreateDate: ptr(time.Date(2026, 1, 5, 0, 7, 9, 0, time.UTC))}}
 	if got := string(AuditJSON(nil, morning)); got != `{"user":{"createDate":"Jan 5, 2026, 12:07:09 AM"}}` {
 		t.Errorf("morning: %s", got)
+	}
+}
+
+// TestAuditJSONChecked: the document is AuditJSON's, and clean only when no
+// member name or map key the check flags was written (hidden or not) and
+// no free-form document was.
+func TestAuditJSONChecked(t *testing.T) {
+	secret := func(name string) bool {
+		return strings.EqualFold(name, "secret") || strings.EqualFold(name, "password")
+	}
+	for _, tc := range []struct {
+		name  string
+		in    any
+		clean bool
+	}{
+		{"nil", nil, true},
+		{"plain", &iamCreateUserInput{UserName: ptr("bob"), Tags: []iamTag{{Key: ptr("secret"), Value: ptr("password")}}}, true},
+		{"string map", &sinkShape{Required: ptr("r"), Map: map[string]string{"b": "secret", "a": "2", "c": "3"}}, true},
+		{"string map secret key", &sinkShape{Map: map[string]string{"a": "1", "Password": "hunter2"}}, false},
+		{"named string map secret key", &sinkShape{NamedMap: map[string]string{"SECRET": "s"}}, false},
+		{"struct map secret key", &sinkShape{LeafMap: map[string]sinkLeaf{"password": {Name: ptr("n")}}}, false},
+		{"list map secret key", &sinkShape{ListMap: map[string][]string{"password": {"p"}}}, false},
+		{"hidden secret member", &sinkShape{Leaves: []sinkLeaf{{Name: ptr("n"), Secret: ptr("s")}}}, false},
+		{"hidden password", &iamCreateLoginProfileInput{UserName: ptr("bob"), Password: ptr("hunter2")}, false},
+		{"absent secret member", &sinkShape{Leaves: []sinkLeaf{{Name: ptr("n")}}}, true},
+		{"document", &sinkShape{Doc: map[string]any{"x": 1.0}}, false},
+		{"blob left out", &kmsEncryptInput{KeyId: ptr("k"), Plaintext: []byte("p"), EncryptionContext: map[string]string{"k": "v"}}, true},
+		{"not a structure", map[string]string{"a": "b"}, false},
+	} {
+		got, clean := AuditJSONChecked([]byte("prefix"), tc.in, secret)
+		if want := AuditJSON([]byte("prefix"), tc.in); string(got) != string(want) {
+			t.Errorf("%s: wrote %s, AuditJSON %s", tc.name, got, want)
+		}
+		if clean != tc.clean {
+			t.Errorf("%s: clean = %v, want %v (%s)", tc.name, clean, tc.clean, got)
+		}
+		if _, clean := AuditJSONChecked(nil, tc.in, nil); clean {
+			t.Errorf("%s: clean without a check", tc.name)
+		}
+	}
+	// Maps of strings are written sorted, like other maps.
+	m := map[string]string{}
+	for i := range 20 {
+		m[string(rune('t'-i))+"k"] = "v\u2028\"" + string(rune('a'+i))
+	}
+	got := AuditJSON(nil, &sinkShape{Map: m, LeafMap: map[string]sinkLeaf{"b": {}, "a": {}}})
+	var back struct {
+		Map map[string]string `json:"map"`
+	}
+	if err := json.Unmarshal(got, &back); err != nil || len(back.Map) != len(m) {
+		t.Fatalf("%s: %v", got, err)
+	}
+	var keys []string
+	dec := json.NewDecoder(strings.NewReader(string(got)))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, ok := tok.(string); ok && strings.HasSuffix(s, "k") && len(s) == 2 {
+			keys = append(keys, s)
+		}
+	}
+	if len(keys) != 20 || !slices.IsSorted(keys) {
+		t.Errorf("map keys written in order %v", keys)
 	}
 }

@@ -33,7 +33,7 @@ func DecodeInput(req *Request, r *http.Request, body []byte) (any, error) {
 		return nil, fmt.Errorf("protocol: %s.NewInput returned %T, want a pointer to a struct", op.Name, in)
 	}
 	v := rv.Elem()
-	sp := planOf(v.Type()).str
+	sp := cachedPlan(&op.inPlan, v.Type()).str
 	var err *Error
 	switch op.Service.Protocol {
 	case Query:
@@ -47,7 +47,7 @@ func DecodeInput(req *Request, r *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	fillIdempotencyTokens(v, sp)
-	if verr := Validate(op.Service, in); verr != nil {
+	if verr := validateStruct(op.Service, v, sp); verr != nil {
 		return in, verr
 	}
 	return in, nil

@@ -1,7 +1,9 @@
 package protocol
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"time"
@@ -128,6 +130,19 @@ func (d *jsonDecoder) readString() ([]byte, *Error) {
 	start := d.pos + 1
 	ascii := true
 	for i := start; i < len(d.data); i++ {
+		// Most strings are printable ASCII, which needs no checks: scan it
+		// eight bytes at a time, up to the first byte that may end the
+		// string or need a closer look.
+		for i+8 <= len(d.data) {
+			if m := specialBytes8(binary.LittleEndian.Uint64(d.data[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		if i == len(d.data) {
+			break
+		}
 		c := d.data[i]
 		switch {
 		case c == '"':
@@ -375,7 +390,7 @@ func (d *jsonDecoder) decodeValue(v reflect.Value, t *typePlan, f *fieldPlan, na
 		if err != nil {
 			return err
 		}
-		setString(v, t, string(s))
+		setString(v, t, stringOf(s, t))
 	case kindBool:
 		switch c {
 		case 't':
@@ -405,8 +420,8 @@ func (d *jsonDecoder) decodeValue(v reflect.Value, t *typePlan, f *fieldPlan, na
 		if err != nil {
 			return err
 		}
-		b, berr := decodeBase64(string(s))
-		if berr != nil {
+		b, ok := decodeBase64Bytes(s)
+		if !ok {
 			return serializationError("Value for member '" + name + "' is not valid base64")
 		}
 		setBlob(v, t, b)
@@ -587,16 +602,23 @@ func (d *jsonDecoder) decodeMap(mv reflect.Value, t *typePlan, f *fieldPlan, nam
 		return err
 	}
 	d.pos++ // '{'
+	if t.stringMap {
+		return d.decodeStringMap(mv, name)
+	}
 	mt := mv.Type()
 	m := reflect.MakeMap(mt)
 	mv.Set(m)
-	keyType, elemType := mt.Key(), mt.Elem()
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		d.depth--
 		return nil
 	}
+	// One key and one element value serve every entry: SetMapIndex
+	// copies them into the map, so only what the entries hold is
+	// allocated.
+	key := reflect.New(mt.Key()).Elem()
+	ev := reflect.New(mt.Elem()).Elem()
 	n := 0
 	for {
 		d.skipWS()
@@ -604,10 +626,7 @@ func (d *jsonDecoder) decodeMap(mv reflect.Value, t *typePlan, f *fieldPlan, nam
 		if err != nil {
 			return err
 		}
-		key := reflect.ValueOf(string(kb))
-		if key.Type() != keyType {
-			key = key.Convert(keyType)
-		}
+		key.SetString(string(kb))
 		if err := d.expect(':'); err != nil {
 			return err
 		}
@@ -620,28 +639,87 @@ func (d *jsonDecoder) decodeMap(mv reflect.Value, t *typePlan, f *fieldPlan, nam
 			if n == maxListLen {
 				return serializationError("Map '" + name + "' has more than " + strconv.Itoa(maxListLen) + " entries")
 			}
-			ev := reflect.New(elemType).Elem()
+			ev.SetZero()
 			if err := d.decodeValue(ev, t.elem, f, name); err != nil {
 				return err
 			}
 			m.SetMapIndex(key, ev)
 			n++
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return serializationError("Unterminated object")
+		if done, err := d.endMember(); done || err != nil {
+			return err
 		}
-		if d.data[d.pos] == ',' {
-			d.pos++
-			continue
-		}
-		if d.data[d.pos] == '}' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		return serializationError("Expected ',' or '}' but found " + d.describe())
 	}
+}
+
+// decodeStringMap is decodeMap for map[string]string, the most common map
+// (tags, encryption contexts), filled without reflection. The current
+// position is past the '{'.
+func (d *jsonDecoder) decodeStringMap(mv reflect.Value, name string) *Error {
+	m := map[string]string{}
+	mv.Set(reflect.ValueOf(m))
+	d.skipWS()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		return nil
+	}
+	// The checks run in decodeMap's order, so that a bad body fails with
+	// the same message either way.
+	n := 0
+	for {
+		d.skipWS()
+		kb, err := d.readString()
+		if err != nil {
+			return err
+		}
+		key := string(kb)
+		if err := d.expect(':'); err != nil {
+			return err
+		}
+		d.skipWS()
+		switch {
+		case d.pos < len(d.data) && d.data[d.pos] == 'n':
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+		case n == maxListLen:
+			return serializationError("Map '" + name + "' has more than " + strconv.Itoa(maxListLen) + " entries")
+		case d.pos >= len(d.data):
+			return serializationError("Unexpected end of input")
+		case d.data[d.pos] != '"':
+			return d.mismatch("string", name)
+		default:
+			s, err := d.readString()
+			if err != nil {
+				return err
+			}
+			m[key] = string(s)
+			n++
+		}
+		if done, err := d.endMember(); done || err != nil {
+			return err
+		}
+	}
+}
+
+// endMember consumes what follows an object member: ',' (done is false)
+// or the closing '}' (done is true).
+func (d *jsonDecoder) endMember() (done bool, err *Error) {
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return true, serializationError("Unterminated object")
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case '}':
+		d.pos++
+		d.depth--
+		return true, nil
+	}
+	return true, serializationError("Expected ',' or '}' but found " + d.describe())
 }
 
 // skip consumes one value of any type, checking its syntax.

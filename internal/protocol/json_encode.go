@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/bits"
 	"reflect"
 	"sort"
 	"strconv"
@@ -49,11 +50,11 @@ func (e *jsonEncoder) encodeStruct(v reflect.Value, sp *structPlan, bodyOnly boo
 				e.buf = append(e.buf, ',')
 			}
 			first = false
-			e.buf = appendJSONString(e.buf, f.name)
+			e.buf = append(e.buf, f.jsonKey...)
 			if f.t.kind == kindList {
-				e.buf = append(e.buf, ':', '[', ']')
+				e.buf = append(e.buf, '[', ']')
 			} else {
-				e.buf = append(e.buf, ':', '{', '}')
+				e.buf = append(e.buf, '{', '}')
 			}
 			continue
 		}
@@ -61,8 +62,7 @@ func (e *jsonEncoder) encodeStruct(v reflect.Value, sp *structPlan, bodyOnly boo
 			e.buf = append(e.buf, ',')
 		}
 		first = false
-		e.buf = appendJSONString(e.buf, f.name)
-		e.buf = append(e.buf, ':')
+		e.buf = append(e.buf, f.jsonKey...)
 		if err := e.encodeValue(fv, f.t, f, depth+1); err != nil {
 			return err
 		}
@@ -293,6 +293,18 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Most text is printable ASCII, which needs no escaping: scan it
+		// eight bytes at a time, up to the first byte that may need it.
+		for i+8 <= len(s) {
+			if m := specialBytes8(load8(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -339,4 +351,27 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// specialBytes8 flags the bytes of x (eight bytes, the first in the low
+// bits) that are not printable ASCII or are a quote or backslash: what
+// appendJSONString does not copy as is, and what ends or complicates a
+// string for the decoder. Each flagged byte has its high bit set in the
+// result. A byte that follows a flagged one may be flagged too, wrongly;
+// the lowest flagged byte is always right, so callers go straight to it.
+func specialBytes8(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// A byte below 0x20 (first term), or a quote or backslash (zero after
+	// the XOR, in the others), borrows in the subtraction and so gets its
+	// high bit set; non-ASCII bytes have it already (last term). Borrows
+	// only run upwards, to the following bytes.
+	return ((x - 0x20*ones) | ((x ^ '"'*ones) - ones) | ((x ^ '\\'*ones) - ones) | x) & highs
+}
+
+// load8 returns the eight bytes of s at i as one little-endian word, the
+// form specialBytes8 takes (the compiler makes this a single load).
+func load8(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }

@@ -1,13 +1,18 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestJSONRoundTripKitchenSink(t *testing.T) {
@@ -215,4 +220,108 @@ func TestJSONErrorExact(t *testing.T) {
 	w = httptest.NewRecorder()
 	WriteError(w, nil, "r", &Error{Code: "UnknownOperationException", Status: 400})
 	wantBody(t, w, `{"__type":"UnknownOperationException"}`)
+}
+
+// appendJSONStringBytewise is appendJSONString without its eight-byte
+// scan: the reference the fast path must agree with.
+func appendJSONStringBytewise(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch {
+		case r == '"' || r == '\\':
+			dst = append(dst, '\\', byte(r))
+		case r == '\n':
+			dst = append(dst, `\n`...)
+		case r == '\r':
+			dst = append(dst, `\r`...)
+		case r == '\t':
+			dst = append(dst, `\t`...)
+		case r == '\b':
+			dst = append(dst, `\b`...)
+		case r == '\f':
+			dst = append(dst, `\f`...)
+		case r < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return append(dst, '"')
+}
+
+// TestJSONStringScan puts every byte at every position of the eight-byte
+// windows the encoder and decoder scan strings by, and checks both against
+// what a byte-by-byte reading gives.
+func TestJSONStringScan(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for p := 0; p < n; p++ {
+			for b := 0; b < 256; b++ {
+				// No letter of the filler is an escape (\b, \n, ...).
+				raw := []byte(strings.Repeat("acdeghij", 3)[:n])
+				raw[p] = byte(b)
+				s := string(raw)
+				if got, want := appendJSONString(nil, s), appendJSONStringBytewise(nil, s); !bytes.Equal(got, want) {
+					t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+				}
+				d := jsonDecoder{data: []byte(`"` + s + `"`)}
+				got, err := d.readString()
+				var want []byte
+				var wantErr string
+				switch {
+				case b == '"':
+					want = raw[:p]
+				case b == '\\' && p == n-1:
+					wantErr = "Unterminated string" // it escapes the closing quote
+				case b == '\\':
+					wantErr = "Invalid escape in string"
+				case b < 0x20:
+					wantErr = "Unescaped control character in string at offset " + strconv.Itoa(p+1)
+				case b >= 0x80:
+					wantErr = "Invalid UTF-8 in string"
+				default:
+					want = raw
+				}
+				if wantErr != "" {
+					if err == nil || err.Message != wantErr {
+						t.Fatalf("readString(%q) = %q, %v; want error %q", s, got, err, wantErr)
+					}
+				} else if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("readString(%q) = %q, %v; want %q", s, got, err, want)
+				}
+			}
+		}
+	}
+}
+
+// TestSpecialBytes8 checks the eight-byte scan against a byte-by-byte
+// one for every pair of bytes at every pair of positions: every special
+// byte is flagged, and the lowest flagged byte is always special.
+func TestSpecialBytes8(t *testing.T) {
+	special := func(c byte) bool { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\' }
+	w := []byte("acdeghij")
+	for p1 := 0; p1 < 8; p1++ {
+		for p2 := p1 + 1; p2 < 8; p2++ {
+			for b1 := 0; b1 < 256; b1++ {
+				for b2 := 0; b2 < 256; b2++ {
+					copy(w, "acdeghij")
+					w[p1], w[p2] = byte(b1), byte(b2)
+					m := specialBytes8(binary.LittleEndian.Uint64(w))
+					for i, c := range w {
+						if special(c) && m&(0x80<<(8*i)) == 0 {
+							t.Fatalf("%q: byte %d not flagged (mask %#x)", w, i, m)
+						}
+					}
+					if m != 0 && !special(w[bits.TrailingZeros64(m)/8]) {
+						t.Fatalf("%q: lowest flagged byte %d is not special (mask %#x)", w, bits.TrailingZeros64(m)/8, m)
+					}
+				}
+			}
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -79,6 +80,11 @@ type typePlan struct {
 	str *structPlan
 	// enum holds the allowed values of an enum type, in model order.
 	enum []string
+	// keyEnum holds the allowed keys of a map whose key type is an enum.
+	keyEnum []string
+	// stringMap is true for maps of plain strings by plain strings, which
+	// the JSON decoder fills without reflection.
+	stringMap bool
 }
 
 // structPlan describes a generated shape.
@@ -105,7 +111,10 @@ type fieldPlan struct {
 	// validation messages and CloudTrail spell it (lowerCamelCase).
 	name  string
 	camel string
-	loc   location
+	// jsonKey is name as a JSON object key with its colon ("Name":), which
+	// the JSON encoder copies as is.
+	jsonKey string
+	loc     location
 
 	required  bool
 	sensitive bool
@@ -130,11 +139,12 @@ type fieldPlan struct {
 }
 
 var (
-	planCache sync.Map // reflect.Type -> *typePlan
-	planMu    sync.Mutex
-	timeType  = reflect.TypeOf(time.Time{})
-	bytesType = reflect.TypeOf([]byte(nil))
-	enumIface = reflect.TypeOf((*interface{ EnumValues() []string })(nil)).Elem()
+	planCache  sync.Map // reflect.Type -> *typePlan
+	planMu     sync.Mutex
+	timeType   = reflect.TypeOf(time.Time{})
+	bytesType  = reflect.TypeOf([]byte(nil))
+	stringType = reflect.TypeOf("")
+	enumIface  = reflect.TypeOf((*interface{ EnumValues() []string })(nil)).Elem()
 )
 
 // planOf returns the cached plan of t, building it (and the plans of every
@@ -154,6 +164,38 @@ func planOf(t reflect.Type) *typePlan {
 		planCache.Store(k, v)
 	}
 	return p
+}
+
+// cachedPlan returns the plan of t, remembered in slot: an operation's
+// input and output are of one type, and the slot spares planOf's lookup on
+// every request. Another type (a handler may return any output) is looked
+// up and then remembered instead.
+func cachedPlan(slot *atomic.Pointer[typePlan], t reflect.Type) *typePlan {
+	if p := slot.Load(); p != nil && p.typ == t {
+		return p
+	}
+	p := planOf(t)
+	slot.Store(p)
+	return p
+}
+
+// structOf returns the structure x holds (through one pointer), as
+// structValue does, without looking up its plan.
+func structOf(x any) (reflect.Value, bool) {
+	if x == nil {
+		return reflect.Value{}, false
+	}
+	v := reflect.ValueOf(x)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return reflect.Value{}, false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct || v.Type() == timeType {
+		return reflect.Value{}, false
+	}
+	return v, true
 }
 
 // planBuilder builds plans under planMu; pending holds the plans made in
@@ -206,6 +248,8 @@ func (b *planBuilder) build(t reflect.Type) *typePlan {
 		}
 		p.kind = kindMap
 		p.elem = b.build(bt.Elem())
+		p.keyEnum, _ = enumValuesOf(bt.Key())
+		p.stringMap = bt.Key() == stringType && bt.Elem() == stringType
 	case bt.Kind() == reflect.Struct:
 		p.kind = kindStruct
 		if p.ptr {
@@ -240,6 +284,7 @@ func (b *planBuilder) fillStruct(sp *structPlan, t reflect.Type) {
 			name = sf.Name
 		}
 		f := fieldPlan{index: i, name: name, member: "member", key: "key", val: "value"}
+		f.jsonKey = string(append(appendJSONString(nil, name), ':'))
 		f.loc = parseLocation(sf.Tag.Get("loc"), t, sf.Name)
 		// CloudTrail and validation messages spell the member name; for
 		// header-bound members the wire name is an HTTP header, so the Go

@@ -70,6 +70,7 @@ func WriteResponse(w http.ResponseWriter, op *Operation, requestID string, out a
 	defer putBuf(bp)
 	status := http.StatusOK
 	h := w.Header()
+	contentType := ""
 	switch op.Service.Protocol {
 	case Query:
 		e := xmlEncoder{buf: (*bp)[:0]}
@@ -77,7 +78,7 @@ func WriteResponse(w http.ResponseWriter, op *Operation, requestID string, out a
 			return err
 		}
 		*bp = e.buf
-		h["Content-Type"] = []string{"text/xml"}
+		contentType = "text/xml"
 	case RestJSON:
 		var err error
 		if status, err = encodeRestResponse(h, op, out, bp); err != nil {
@@ -85,20 +86,27 @@ func WriteResponse(w http.ResponseWriter, op *Operation, requestID string, out a
 		}
 	default:
 		e := jsonEncoder{buf: (*bp)[:0]}
-		if v, p := structValue(out); p != nil {
-			if err := e.encodeStruct(v, p.str, false, 0); err != nil {
+		if v, ok := structOf(out); ok {
+			if err := e.encodeStruct(v, cachedPlan(&op.outPlan, v.Type()).str, false, 0); err != nil {
 				return err
 			}
 		} else {
 			e.buf = append(e.buf, '{', '}')
 		}
 		*bp = e.buf
-		h["Content-Type"] = []string{jsonContentType(op.Service)}
+		contentType = jsonContentType(op.Service)
 	}
-	// The keys are canonical already; assigning them directly skips
-	// Header.Set's canonicalization on this hot path.
-	h[headerRequestID] = []string{requestID}
-	h["Content-Length"] = []string{strconv.Itoa(len(*bp))}
+	// The header values share one backing array (each a full slice, so
+	// that appending to one cannot overwrite the next), and the keys are
+	// canonical already: assigning them directly skips Header.Set's
+	// canonicalization and an allocation per header on this hot path.
+	vals := make([]string, 3)
+	vals[0], vals[1], vals[2] = requestID, strconv.Itoa(len(*bp)), contentType
+	h[headerRequestID] = vals[0:1:1]
+	h["Content-Length"] = vals[1:2:2]
+	if contentType != "" {
+		h["Content-Type"] = vals[2:3:3]
+	}
 	w.WriteHeader(status)
 	if len(*bp) == 0 {
 		return nil

@@ -32,6 +32,8 @@
 // for maps; *S for nested structures; any for documents.
 package protocol
 
+import "sync/atomic"
+
 // Kind is one of the AWS wire protocols.
 type Kind string
 
@@ -100,4 +102,8 @@ type Operation struct {
 	ReadOnly bool
 	// Service points back to the operation's service.
 	Service *Service
+
+	// inPlan and outPlan remember the plans of the input and output
+	// structs (see cachedPlan).
+	inPlan, outPlan atomic.Pointer[typePlan]
 }

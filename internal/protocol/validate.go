@@ -27,9 +27,13 @@ func Validate(svc *Service, in any) *Error {
 	if p == nil {
 		return nil
 	}
-	var pathBuf [128]byte
-	vd := validator{path: pathBuf[:0]}
-	vd.structure(v, p.str, 0)
+	return validateStruct(svc, v, p.str)
+}
+
+// validateStruct is Validate for the structure v of plan sp.
+func validateStruct(svc *Service, v reflect.Value, sp *structPlan) *Error {
+	var vd validator
+	vd.structure(v, sp, 0)
 	if len(vd.msgs) == 0 {
 		return nil
 	}
@@ -74,12 +78,59 @@ func validationCode(svc *Service) string {
 	return "ValidationException"
 }
 
-// validator collects the failures of one input. path holds the path of
-// the member being checked; it is only turned into a string on failure,
-// so that a valid input costs no allocations here.
+// validator collects the failures of one input. The path of the member
+// being checked is only turned into text on failure, so that a valid input
+// costs no allocations here: up holds the steps to the structure, list or
+// map being checked, and the member's own step is passed along by value.
 type validator struct {
 	msgs []string
-	path []byte
+	up   []pathSeg
+}
+
+// push enters the member of step p, to check what it contains.
+func (vd *validator) push(p pathSeg) {
+	if vd.up == nil {
+		// Room for the usual nesting (structure, list, structure) at once.
+		vd.up = make([]pathSeg, 0, 4)
+	}
+	vd.up = append(vd.up, p)
+}
+
+// pop leaves the member push entered.
+func (vd *validator) pop() { vd.up = vd.up[:len(vd.up)-1] }
+
+// pathSeg is one step of a member's path.
+type pathSeg struct {
+	// name is a member name or a map key; index is a 1-based list
+	// position, used when list is set.
+	name  string
+	index int
+	list  bool
+	// member is set for list elements and map values, which are
+	// followed by ".member".
+	member bool
+}
+
+func (p pathSeg) appendTo(b []byte) []byte {
+	if p.list {
+		b = strconv.AppendInt(b, int64(p.index), 10)
+	} else {
+		b = append(b, p.name...)
+	}
+	if p.member {
+		b = append(b, ".member"...)
+	}
+	return b
+}
+
+// path renders the path of the member whose own step is last as AWS spells
+// it: 'tags.1.member.key'.
+func (vd *validator) path(last pathSeg) string {
+	var b []byte
+	for _, p := range vd.up {
+		b = append(p.appendTo(b), '.')
+	}
+	return string(last.appendTo(b))
 }
 
 // subject is the value a failure message shows: the failing member, or
@@ -92,16 +143,16 @@ type subject struct {
 
 // fail records "Value 'v' at 'path' failed to satisfy constraint: c". The
 // value is left out for sensitive members ("Value at 'path' …").
-func (vd *validator) fail(s subject, constraint string) {
+func (vd *validator) fail(s subject, path pathSeg, constraint string) {
 	shown := ""
 	if !s.hidden {
 		shown = "'" + renderValue(s.v, s.t, 0) + "' "
 	}
-	vd.msgs = append(vd.msgs, "Value "+shown+"at '"+string(vd.path)+"' failed to satisfy constraint: "+constraint)
+	vd.msgs = append(vd.msgs, "Value "+shown+"at '"+vd.path(path)+"' failed to satisfy constraint: "+constraint)
 }
 
-func (vd *validator) failNull() {
-	vd.msgs = append(vd.msgs, "Value null at '"+string(vd.path)+"' failed to satisfy constraint: Member must not be null")
+func (vd *validator) failNull(path pathSeg) {
+	vd.msgs = append(vd.msgs, "Value null at '"+vd.path(path)+"' failed to satisfy constraint: Member must not be null")
 }
 
 func (vd *validator) structure(v reflect.Value, sp *structPlan, depth int) {
@@ -110,23 +161,17 @@ func (vd *validator) structure(v reflect.Value, sp *structPlan, depth int) {
 	}
 	for i := range sp.fields {
 		f := &sp.fields[i]
-		n := len(vd.path)
-		if n > 0 {
-			vd.path = append(vd.path, '.')
-		}
-		vd.path = append(vd.path, f.camel...)
-		vd.member(v.Field(f.index), f, depth)
-		vd.path = vd.path[:n]
+		vd.member(v.Field(f.index), f, pathSeg{name: f.camel}, depth)
 	}
 }
 
 // member checks one member in the order AWS reports: presence, length,
 // value range, pattern, enum; then the members of what it contains.
-func (vd *validator) member(v reflect.Value, f *fieldPlan, depth int) {
+func (vd *validator) member(v reflect.Value, f *fieldPlan, path pathSeg, depth int) {
 	t := f.t
 	if isAbsent(v, t) {
 		if f.required {
-			vd.failNull()
+			vd.failNull(path)
 		}
 		return
 	}
@@ -142,10 +187,10 @@ func (vd *validator) member(v reflect.Value, f *fieldPlan, depth int) {
 				n = dv.Len()
 			}
 			if f.hasMin && float64(n) < f.min {
-				vd.fail(self, "Member must have length greater than or equal to "+f.minText)
+				vd.fail(self, path, "Member must have length greater than or equal to "+f.minText)
 			}
 			if f.hasMax && float64(n) > f.max {
-				vd.fail(self, "Member must have length less than or equal to "+f.maxText)
+				vd.fail(self, path, "Member must have length less than or equal to "+f.maxText)
 			}
 		}
 	case kindInt, kindFloat:
@@ -156,37 +201,40 @@ func (vd *validator) member(v reflect.Value, f *fieldPlan, depth int) {
 			x = dv.Float()
 		}
 		if f.hasMin && x < f.min {
-			vd.fail(self, "Member must have value greater than or equal to "+f.minText)
+			vd.fail(self, path, "Member must have value greater than or equal to "+f.minText)
 		}
 		if f.hasMax && x > f.max {
-			vd.fail(self, "Member must have value less than or equal to "+f.maxText)
+			vd.fail(self, path, "Member must have value less than or equal to "+f.maxText)
 		}
 	}
 	if (t.kind == kindString || t.kind == kindEnum) && f.pattern != nil && !f.pattern.MatchString(dv.String()) {
-		vd.fail(self, "Member must satisfy regular expression pattern: "+f.patternText)
+		vd.fail(self, path, "Member must satisfy regular expression pattern: "+f.patternText)
 	}
 	if t.kind == kindEnum && !inEnum(t.enum, dv.String()) {
-		vd.fail(self, "Member must satisfy enum value set: "+enumSet(t.enum))
+		vd.fail(self, path, "Member must satisfy enum value set: "+enumSet(t.enum))
 	}
-	vd.contents(dv, t, self, depth)
+	vd.contents(dv, t, self, path, depth)
 }
 
 // contents checks the elements of lists and maps and the members of
-// structures. self is what messages about scalar elements show.
-func (vd *validator) contents(v reflect.Value, t *typePlan, self subject, depth int) {
+// structures. self is what messages about scalar elements show; path is
+// the step of the member that holds them.
+func (vd *validator) contents(v reflect.Value, t *typePlan, self subject, path pathSeg, depth int) {
 	if depth > maxEncodeDepth {
 		return
 	}
 	switch t.kind {
 	case kindStruct:
+		vd.push(path)
 		vd.structure(v, t.str, depth+1)
+		vd.pop()
 	case kindList:
 		et := t.elem
 		if et.kind == kindEnum {
 			// Scalar elements are reported once, for the whole list.
 			for i := 0; i < v.Len(); i++ {
 				if ev := v.Index(i); !isAbsent(ev, et) && !inEnum(et.enum, deref(ev, et).String()) {
-					vd.fail(self, "Member must satisfy constraint: [Member must satisfy enum value set: "+enumSet(et.enum)+"]")
+					vd.fail(self, path, "Member must satisfy constraint: [Member must satisfy enum value set: "+enumSet(et.enum)+"]")
 					break
 				}
 			}
@@ -195,24 +243,22 @@ func (vd *validator) contents(v reflect.Value, t *typePlan, self subject, depth 
 		if et.kind != kindStruct && et.kind != kindList && et.kind != kindMap {
 			return
 		}
+		vd.push(path)
 		for i := 0; i < v.Len(); i++ {
 			ev := v.Index(i)
 			if isAbsent(ev, et) {
 				continue
 			}
-			n := len(vd.path)
-			vd.path = append(vd.path, '.')
-			vd.path = strconv.AppendInt(vd.path, int64(i+1), 10)
-			vd.path = append(vd.path, ".member"...)
-			vd.contents(deref(ev, et), et, subject{v: ev, t: et, hidden: self.hidden}, depth+1)
-			vd.path = vd.path[:n]
+			vd.contents(deref(ev, et), et, subject{v: ev, t: et, hidden: self.hidden},
+				pathSeg{index: i + 1, list: true, member: true}, depth+1)
 		}
+		vd.pop()
 	case kindMap:
 		et := t.elem
-		if allowed, isEnum := enumValuesOf(t.base.Key()); isEnum {
+		if t.keyEnum != nil {
 			for _, k := range v.MapKeys() {
-				if !inEnum(allowed, k.String()) {
-					vd.fail(self, "Map keys must satisfy constraint: [Member must satisfy enum value set: "+enumSet(allowed)+"]")
+				if !inEnum(t.keyEnum, k.String()) {
+					vd.fail(self, path, "Map keys must satisfy constraint: [Member must satisfy enum value set: "+enumSet(t.keyEnum)+"]")
 					break
 				}
 			}
@@ -221,7 +267,7 @@ func (vd *validator) contents(v reflect.Value, t *typePlan, self subject, depth 
 			for _, k := range v.MapKeys() {
 				ev := v.MapIndex(k)
 				if !isAbsent(ev, et) && !inEnum(et.enum, deref(ev, et).String()) {
-					vd.fail(self, "Map value must satisfy constraint: [Member must satisfy enum value set: "+enumSet(et.enum)+"]")
+					vd.fail(self, path, "Map value must satisfy constraint: [Member must satisfy enum value set: "+enumSet(et.enum)+"]")
 					break
 				}
 			}
@@ -230,18 +276,16 @@ func (vd *validator) contents(v reflect.Value, t *typePlan, self subject, depth 
 		if et.kind != kindStruct && et.kind != kindList && et.kind != kindMap {
 			return
 		}
+		vd.push(path)
 		for _, k := range sortedKeys(v) {
 			ev := v.MapIndex(k)
 			if isAbsent(ev, et) {
 				continue
 			}
-			n := len(vd.path)
-			vd.path = append(vd.path, '.')
-			vd.path = append(vd.path, k.String()...)
-			vd.path = append(vd.path, ".member"...)
-			vd.contents(deref(ev, et), et, subject{v: ev, t: et, hidden: self.hidden}, depth+1)
-			vd.path = vd.path[:n]
+			vd.contents(deref(ev, et), et, subject{v: ev, t: et, hidden: self.hidden},
+				pathSeg{name: k.String(), member: true}, depth+1)
 		}
+		vd.pop()
 	}
 }
 
