@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/identity"
 )
 
 // benchEvent is a realistic record: a role session creating a role, with a
@@ -147,5 +149,60 @@ func BenchmarkRedactJSONClean(b *testing.B) {
 		if _, changed := RedactJSON(doc); changed {
 			b.Fatal("redacted a clean document")
 		}
+	}
+}
+
+// kmsBenchEvent is the record of the kms-encrypt load scenario's call, as
+// the server builds it: an IAM user's Encrypt with an encryption context,
+// naming the key among its resources; about 1 KB of JSON.
+func kmsBenchEvent() *Event {
+	p := &identity.Principal{Type: identity.IAMUser, PrincipalID: "AIDALPHL7ZFCVQANOMNNN",
+		ARN: "arn:aws:iam::352955990112:user/gatehouse-bench-kms-c0583fd8", AccountID: "352955990112",
+		AccessKeyID: "AKIAJVHAECUFUALF3MGG", UserName: "gatehouse-bench-kms-c0583fd8"}
+	return &Event{
+		UserIdentity:       UserIdentityFor(p),
+		EventTime:          testTime,
+		EventSource:        "kms.amazonaws.com",
+		EventName:          "Encrypt",
+		AWSRegion:          "us-east-1",
+		SourceIPAddress:    "127.0.0.1",
+		UserAgent:          "aws-sdk-go-v2/1.48.0 ua/2.1 os/linux lang/go#1.26.8 md/GOOS#linux md/GOARCH#amd64 m/E gatehouse-bench",
+		RequestParameters:  json.RawMessage(`{"keyId":"d9041342-28e3-4c90-abda-1bb4f0d44a3b","encryptionContext":{"purpose":"bench","tenant":"acme"}}`),
+		RequestID:          "01a21f8c-3b73-77e9-ba3f-0774deed80b9",
+		ReadOnly:           true,
+		Resources:          []Resource{{ARN: "arn:aws:kms:us-east-1:352955990112:key/d9041342-28e3-4c90-abda-1bb4f0d44a3b", AccountID: "352955990112", Type: "AWS::KMS::Key"}},
+		EventType:          EventTypeAPICall,
+		EventCategory:      CategoryManagement,
+		RecipientAccountID: "352955990112",
+	}
+}
+
+// BenchmarkEncodeStage is the recorder's first stage per event (complete,
+// publish, encode into the batch), without the queue, for the kms-encrypt
+// event: with its requestParameters scanned for secrets, and marked clean
+// as the server marks it.
+func BenchmarkEncodeStage(b *testing.B) {
+	for _, marked := range []bool{false, true} {
+		name := "scanned"
+		if marked {
+			name = "marked"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := &Recorder{opts: Options{}.withDefaults(), log: quietLog}
+			var ids idSource
+			bt := newBatch(1, r.opts.MaxBatch)
+			ev := kmsBenchEvent()
+			ev.MarkDocsClean(marked, marked)
+			b.ReportAllocs()
+			for b.Loop() {
+				ev.EventID = ""
+				r.complete(ev, &ids)
+				r.bus.publish(ev)
+				bt.add(ev)
+				if len(bt.recs) >= r.opts.MaxBatch {
+					bt = newBatch(1, r.opts.MaxBatch)
+				}
+			}
+		})
 	}
 }

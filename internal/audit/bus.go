@@ -58,20 +58,26 @@ func (b *Bus) Subscribe(name string, buffer int) *Subscription {
 
 // Publish offers ev to every subscriber without blocking; a subscriber whose
 // buffer is full misses it, and the miss is counted (Dropped).
-func (b *Bus) Publish(ev *Event) {
+func (b *Bus) Publish(ev *Event) { b.publish(ev) }
+
+// publish is Publish; it reports whether some subscriber received ev (and
+// may hold it for as long as it likes).
+func (b *Bus) publish(ev *Event) (delivered bool) {
 	if b == nil || b.n.Load() == 0 {
-		return
+		return false
 	}
 	b.mu.RLock()
 	for _, s := range b.subs {
 		select {
 		case s.c <- ev:
+			delivered = true
 		default:
 			s.dropped.Add(1)
 			b.dropped.Add(1)
 		}
 	}
 	b.mu.RUnlock()
+	return delivered
 }
 
 // Dropped returns how many deliveries the bus has dropped, over all

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -42,7 +43,9 @@ const CategoryManagement = "Management"
 // line of defence, see RedactJSON).
 //
 // Once handed to Recorder.Record an Event belongs to the recorder and, after
-// publication, to Bus subscribers: nobody may modify it.
+// publication, to Bus subscribers: nobody may modify it. An Event made by
+// NewEvent that no subscriber received is recycled once its record is
+// encoded, so its maker must not even read it after Record.
 type Event struct {
 	// EventVersion is the record format version; the Recorder fills in
 	// EventVersion when it is empty.
@@ -97,6 +100,113 @@ type Event struct {
 	EventCategory string `json:"eventCategory"`
 	// TLSDetails describes the TLS connection, when the call came over TLS.
 	TLSDetails *TLSDetails `json:"tlsDetails,omitempty"`
+
+	// self points to the event itself while NewEvent's caller or the
+	// recorder has it: the recorder may recycle it (see release). A copy of
+	// the Event value points to the original, so copies, which share its
+	// buffers, are never recycled.
+	self *Event
+	// cleanReq and cleanResp are the documents MarkDocsClean vouched for
+	// (the slices themselves, compared by identity): the recorder skips
+	// its redaction scan for a document only while it is still that slice.
+	cleanReq, cleanResp json.RawMessage
+	// bufReq, bufResp and bufRes are the event's own buffers, which
+	// NewEvent hands out, empty, as RequestParameters, ResponseElements and
+	// Resources. Only these are reused: a slice a caller assigned instead
+	// may be shared with something else.
+	bufReq, bufResp []byte
+	bufRes          []Resource
+}
+
+// NewEvent returns an empty Event, recycled from an earlier one when
+// possible: building an event on every request is then cheaper and leaves
+// less garbage. Fill it in field by field (assigning a whole Event value
+// would drop what makes it recyclable) and give it to Recorder.Record, which
+// recycles it once its record is encoded, unless a Bus subscriber got it.
+//
+// Its RequestParameters, ResponseElements and Resources may be empty slices
+// with room, the event's own buffers: append to them (len 0 still means
+// null, or no resources). What is appended in place is overwritten by a
+// later event, so neither they nor anything appended to them may be kept
+// after Record.
+func NewEvent() *Event {
+	return eventPool.Get().(*Event).reuse()
+}
+
+// eventPool holds events for NewEvent. The recorder puts events back after
+// encoding them (release), on its own goroutine; request goroutines take
+// them.
+var eventPool = sync.Pool{New: func() any { return new(Event) }}
+
+// reuse readies e, new or released, for NewEvent's caller.
+func (e *Event) reuse() *Event {
+	e.self = e
+	e.RequestParameters, e.ResponseElements, e.Resources = e.bufReq[:0], e.bufResp[:0], e.bufRes[:0]
+	return e
+}
+
+// Bounds of the buffers a recycled event keeps, so that one huge request
+// does not pin its buffers in the pool.
+const (
+	maxPooledDoc       = 4 << 10
+	maxPooledResources = 16
+)
+
+// recyclable reports whether e was made by NewEvent (and is not a copy of
+// such an event).
+func (e *Event) recyclable() bool { return e.self == e }
+
+// release recycles e, an event made by NewEvent that nobody else holds:
+// the recorder has encoded it and no Bus subscriber received it.
+func (e *Event) release() {
+	e.reset()
+	eventPool.Put(e)
+}
+
+// reset empties e for its next use. Its buffers are kept, grown to hold
+// what this event held (the next event is likely to need as much), and
+// everything else is zeroed.
+func (e *Event) reset() {
+	req, resp, res := e.bufReq, e.bufResp, e.bufRes
+	if n := len(e.RequestParameters); n > cap(req) && n <= maxPooledDoc {
+		req = make([]byte, 0, n)
+	}
+	if n := len(e.ResponseElements); n > cap(resp) && n <= maxPooledDoc {
+		resp = make([]byte, 0, n)
+	}
+	clear(res[:cap(res)]) // drop the references to the old resources' strings
+	if n := len(e.Resources); n > cap(res) && n <= maxPooledResources {
+		res = make([]Resource, 0, n)
+	}
+	// self stays nil until NewEvent hands the event out again, so that an
+	// event recorded twice (a caller's bug) is not put in the pool twice
+	// while it waits there, which would give it to two callers.
+	*e = Event{bufReq: req, bufResp: resp, bufRes: res}
+}
+
+// MarkDocsClean vouches for e's RequestParameters (when requestParameters
+// is true) and ResponseElements (when responseElements is true) as they
+// are now: each is valid JSON in which no object member, at any depth, is
+// named like a secret (IsSecretName). RedactJSON would neither hide nor
+// change anything in such a document, so the recorder skips scanning it.
+//
+// Only an encoder that knows every member name it writes can vouch for its
+// output (protocol.AuditJSONChecked reports when it can). A document
+// assigned to the field after marking is not covered: the mark holds for
+// the marked slice only, and the recorder scans any other.
+func (e *Event) MarkDocsClean(requestParameters, responseElements bool) {
+	if requestParameters {
+		e.cleanReq = e.RequestParameters
+	}
+	if responseElements {
+		e.cleanResp = e.ResponseElements
+	}
+}
+
+// sameDoc reports whether a and b are the same non-empty slice (the same
+// bytes in memory, not just equal ones).
+func sameDoc(a, b json.RawMessage) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }
 
 // Resource is one entry of the record's resources list.

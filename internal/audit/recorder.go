@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +28,10 @@ const (
 	// DefaultFlushInterval bounds how long an event waits for its batch to
 	// fill before the batch is written anyway.
 	DefaultFlushInterval = 200 * time.Millisecond
+
+	// yieldEvery is how many events the encoding stage handles before it
+	// yields its processor to other goroutines (see encode).
+	yieldEvery = 32
 
 	defaultMinRetryDelay = 50 * time.Millisecond
 	defaultMaxRetryDelay = 5 * time.Second
@@ -82,8 +88,10 @@ func (o Options) withDefaults() Options {
 //
 // Record, on the request path, only enqueues. A pipeline of two goroutines
 // does the rest: the first completes each event (id, version, defaults),
-// hides secrets a caller left in (RedactJSON), publishes it, encodes its
-// record and groups records into batches; the second writes batches with
+// hides secrets a caller left in (RedactJSON; documents the caller vouched
+// for with Event.MarkDocsClean are not scanned), publishes it, encodes its
+// record into batches, and recycles events made by NewEvent that no
+// subscriber received; the second writes batches with
 // store.AppendEvents, so that encoding the next batch overlaps writing the
 // current one. A batch is written when it holds Options.MaxBatch events or
 // its oldest event has waited Options.FlushInterval, whichever comes first.
@@ -286,7 +294,7 @@ func (r *Recorder) setLastError(err error) {
 func (r *Recorder) encode() {
 	defer close(r.batches)
 	var ids idSource
-	b := newBatch(r.batchHint())
+	b := newBatch(r.batchHint(), r.opts.MaxBatch)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var due <-chan time.Time // the timer's channel while a batch waits
@@ -302,9 +310,7 @@ func (r *Recorder) encode() {
 		case <-r.aborted:
 			r.lost.Add(uint64(len(b.recs)))
 		}
-		scratch := b.scratch
-		b = newBatch(r.batchHint())
-		b.scratch = scratch
+		b = newBatch(r.batchHint(), r.opts.MaxBatch)
 	}
 
 	for {
@@ -319,8 +325,19 @@ func (r *Recorder) encode() {
 				continue
 			}
 			r.complete(ev, &ids)
-			r.bus.Publish(ev)
+			published := r.bus.publish(ev)
 			b.add(ev)
+			if ev.recyclable() && !published {
+				// The record holds copies and immutable strings only:
+				// nothing refers to ev any more.
+				ev.release()
+			}
+			if len(b.recs)%yieldEvery == 0 {
+				// Under load the queue never empties, so this loop
+				// would keep its processor for a whole batch while
+				// requests wait behind it: let them go first.
+				runtime.Gosched()
+			}
 			switch {
 			case len(b.recs) >= r.opts.MaxBatch:
 				flush()
@@ -361,13 +378,19 @@ func (r *Recorder) complete(ev *Event, ids *idSource) {
 		ev.UserIdentity.AccessKeyID = k
 	}
 	for _, doc := range [...]struct {
-		name string
-		doc  *json.RawMessage
+		name  string
+		doc   *json.RawMessage
+		clean json.RawMessage
 	}{
-		{"requestParameters", &ev.RequestParameters},
-		{"responseElements", &ev.ResponseElements},
-		{"additionalEventData", &ev.AdditionalEventData},
+		{"requestParameters", &ev.RequestParameters, ev.cleanReq},
+		{"responseElements", &ev.ResponseElements, ev.cleanResp},
+		{"additionalEventData", &ev.AdditionalEventData, nil},
 	} {
+		if sameDoc(*doc.doc, doc.clean) {
+			// Vouched for (MarkDocsClean): valid, and nothing for
+			// RedactJSON to hide or change.
+			continue
+		}
 		switch prepareDoc(doc.doc) {
 		case docInvalid:
 			r.log.Warn("audit: a document of the event is not valid JSON; it is recorded as null",
@@ -466,56 +489,56 @@ func (r *Recorder) batchHint() int {
 	return min(r.opts.MaxBatch, len(r.queue)+1)
 }
 
-// Sizes of the buffers records are encoded into: a batch carves records out
-// of chunks instead of allocating one buffer per record. A chunk holds about
-// chunkPerEvent bytes per event the batch expects, within
-// [minChunkSize, maxChunkSize].
+// Sizes of the buffers records are encoded into: a batch encodes records
+// straight into chunks instead of allocating one buffer per record. A
+// chunk holds about chunkPerEvent bytes per event the batch still expects,
+// or as many bytes as the batch holds already if that is more (so chunks
+// double as a batch outgrows its guess), within [minChunkSize,
+// maxChunkSize]. Records larger than maxChunkSize/4 get their own buffer.
 const (
 	minChunkSize  = 4 << 10
 	maxChunkSize  = 64 << 10
 	chunkPerEvent = 2 << 10
 )
 
+// maxGuess caps the room a chunk must have left for the next record (the
+// last record's size): one large record does not make the batch abandon
+// chunks with room for many ordinary ones.
+const maxGuess = 4 << 10
+
+// fullBatchAfter is the number of records after which a batch's record
+// list, when full, grows to the largest batch at once rather than doubling:
+// a batch that grew that far is filling up under heavy traffic.
+const fullBatchAfter = 32
+
 // batch accumulates the store records of up to MaxBatch events. Record JSON
 // and resource lists are carved out of shared chunks (capped slices, so no
 // record can grow into its neighbour); every chunk is fresh, so the store may
 // keep what it is given.
 type batch struct {
-	recs    []store.EventRecord
-	chunk   []byte
-	res     []store.EventResource
-	scratch []byte
-	// expect is how many events the batch was sized for.
-	expect int
+	recs  []store.EventRecord
+	chunk []byte
+	res   []store.EventResource
+	// expect is how many events the batch was sized for, max how many it
+	// may hold.
+	expect, max int
+	// bytes is the size of the records in chunks so far; last is the size
+	// of the latest one, the guess for the next.
+	bytes, last int
 }
 
-func newBatch(expect int) *batch {
-	return &batch{recs: make([]store.EventRecord, 0, expect), expect: expect}
+func newBatch(expect, maxBatch int) *batch {
+	return &batch{recs: make([]store.EventRecord, 0, expect), expect: expect, max: maxBatch}
 }
 
 // add encodes ev and appends its store record.
 func (b *batch) add(ev *Event) {
-	b.scratch = ev.appendJSON(b.scratch[:0], true)
-	n := len(b.scratch)
-	var js []byte
-	switch {
-	case n > maxChunkSize/4:
-		// Large records get their own allocation rather than waste chunks.
-		js = append(make([]byte, 0, n), b.scratch...)
-	default:
-		if cap(b.chunk)-len(b.chunk) < n {
-			left := max(b.expect-len(b.recs), 1)
-			b.chunk = make([]byte, 0, max(min(left*chunkPerEvent, maxChunkSize), minChunkSize, n))
-		}
-		start := len(b.chunk)
-		b.chunk = append(b.chunk, b.scratch...)
-		js = b.chunk[start:len(b.chunk):len(b.chunk)]
-	}
+	js := b.encode(ev)
 
 	var res []store.EventResource
 	if len(ev.Resources) > 0 {
 		if cap(b.res)-len(b.res) < len(ev.Resources) {
-			b.res = make([]store.EventResource, 0, max(len(ev.Resources), min(b.expect, 256)))
+			b.res = make([]store.EventResource, 0, max(len(ev.Resources), min(max(b.expect, len(b.recs)), 256)))
 		}
 		start := len(b.res)
 		for _, rs := range ev.Resources {
@@ -524,6 +547,9 @@ func (b *batch) add(ev *Event) {
 		res = b.res[start:len(b.res):len(b.res)]
 	}
 
+	if n := len(b.recs); n == cap(b.recs) && n >= fullBatchAfter && n < b.max {
+		b.recs = slices.Grow(b.recs, b.max-n)
+	}
 	b.recs = append(b.recs, store.EventRecord{
 		EventID:     ev.EventID,
 		EventTime:   ev.EventTime.UTC(),
@@ -536,6 +562,45 @@ func (b *batch) add(ev *Event) {
 		Resources:   res,
 		JSON:        js,
 	})
+}
+
+// encode writes the record of ev at the end of the current chunk, in place,
+// and returns it. When the record does not fit, append moves it to a new
+// array: it is then copied to a new chunk (or, if large, to a buffer of its
+// own). Starting a new chunk when the room left is less than the last
+// record's size makes that rare.
+func (b *batch) encode(ev *Event) []byte {
+	if cap(b.chunk)-len(b.chunk) < b.last {
+		b.newChunk(b.last)
+	}
+	start := len(b.chunk)
+	room := b.chunk[start:start]
+	js := ev.appendJSON(room, true)
+	n := len(js)
+	if n <= cap(room) {
+		// Lengths only grow while appending, so a record no longer than
+		// the room never made append reallocate: it is in the chunk.
+		b.chunk = b.chunk[:start+n]
+	} else {
+		if n > maxChunkSize/4 {
+			// Large records get their own allocation rather than waste
+			// chunks (an exact one: the store may keep it).
+			return append(make([]byte, 0, n), js...)
+		}
+		b.newChunk(n)
+		start = 0
+		b.chunk = append(b.chunk, js...)
+	}
+	b.bytes += n
+	b.last = min(n, maxGuess)
+	return b.chunk[start : start+n : start+n]
+}
+
+// newChunk starts a chunk with room for at least n bytes.
+func (b *batch) newChunk(n int) {
+	left := max(b.expect-len(b.recs), 1)
+	size := min(max(left*chunkPerEvent, b.bytes), maxChunkSize)
+	b.chunk = make([]byte, 0, max(size, minChunkSize, n))
 }
 
 // Flush waits until every event Record accepted before the call is in the

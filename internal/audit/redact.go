@@ -88,6 +88,12 @@ func RedactJSON(doc json.RawMessage) (json.RawMessage, bool) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), true
 }
 
+// IsSecretName reports whether name is one of the member names whose values
+// never enter a record (RedactJSON hides them), ignoring case. Encoders
+// that render trail documents use it to tell whether they may vouch for
+// their output (Event.MarkDocsClean).
+func IsSecretName(name string) bool { return isSecretName(name) }
+
 // isSecretName reports whether name is one of secretNames, ignoring case.
 func isSecretName(name string) bool {
 	if len(name) < minSecretName || len(name) > maxSecretName {

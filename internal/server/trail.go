@@ -13,21 +13,28 @@ import (
 // trailEvent builds the CloudTrail record of a finished request. Request
 // parameters and response elements are rendered by the model-aware audit
 // encoder, which replaces every member the model marks sensitive.
+//
+// The event comes from audit.NewEvent, which recycles events the recorder
+// is done with, so it is filled in field by field and the documents are
+// appended to the buffers it may bring.
 func (s *Server) trailEvent(r *http.Request, x *exchange) *audit.Event {
 	op := x.op
-	ev := &audit.Event{
-		UserIdentity:    audit.UserIdentityFor(x.principal),
-		EventTime:       x.start,
-		EventSource:     op.Service.EventSource,
-		EventName:       op.Name,
-		AWSRegion:       x.region,
-		SourceIPAddress: sourceIP(r),
-		UserAgent:       r.UserAgent(),
-		RequestID:       x.requestID,
-		ReadOnly:        op.ReadOnly,
-		EventType:       audit.EventTypeAPICall,
-		EventCategory:   audit.CategoryManagement,
+	ev := audit.NewEvent()
+	ev.UserIdentity = audit.UserIdentityFor(x.principal)
+	ev.EventTime = x.start
+	ev.EventSource = op.Service.EventSource
+	ev.EventName = op.Name
+	ev.AWSRegion = x.region
+	if x.call != nil {
+		// Already worked out from r for the call.
+		ev.SourceIPAddress, ev.UserAgent = x.call.SourceIP, x.call.UserAgent
+	} else {
+		ev.SourceIPAddress, ev.UserAgent = sourceIP(r), r.UserAgent()
 	}
+	ev.RequestID = x.requestID
+	ev.ReadOnly = op.ReadOnly
+	ev.EventType = audit.EventTypeAPICall
+	ev.EventCategory = audit.CategoryManagement
 	if x.principal != nil {
 		ev.RecipientAccountID = x.principal.AccountID
 	}
@@ -39,8 +46,11 @@ func (s *Server) trailEvent(r *http.Request, x *exchange) *audit.Event {
 			ev.UserIdentity.AccessKeyID = audit.SanitizeAccessKeyID(x.keyID)
 		}
 	}
+	// The audit encoder knows every member name it writes, so it can tell
+	// the recorder when a document needs no second redaction scan.
+	var reqClean, respClean bool
 	if x.input != nil {
-		ev.RequestParameters = protocol.AuditJSON(nil, x.input)
+		ev.RequestParameters, reqClean = protocol.AuditJSONChecked(ev.RequestParameters[:0], x.input, audit.IsSecretName)
 		if string(ev.RequestParameters) == "{}" {
 			// CloudTrail writes null for calls without parameters.
 			ev.RequestParameters = nil
@@ -50,8 +60,9 @@ func (s *Server) trailEvent(r *http.Request, x *exchange) *audit.Event {
 		ev.ErrorCode = x.err.Code
 		ev.ErrorMessage = x.err.Message
 	} else if x.output != nil && !op.ReadOnly {
-		ev.ResponseElements = protocol.AuditJSON(nil, x.output)
+		ev.ResponseElements, respClean = protocol.AuditJSONChecked(ev.ResponseElements[:0], x.output, audit.IsSecretName)
 	}
+	ev.MarkDocsClean(reqClean, respClean)
 	if x.call != nil {
 		for _, res := range x.call.Resources() {
 			ev.Resources = append(ev.Resources, audit.Resource{ARN: res.ARN, AccountID: res.AccountID, Type: res.Type})
