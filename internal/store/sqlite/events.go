@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -55,9 +56,11 @@ var defaultTuning = eventTuning{
 
 // insertChunks are the numbers of rows per INSERT statement that
 // appending uses, largest first. Binding is the driver's main cost per
-// statement, so a batch goes in a few statements of many rows each; the
-// sizes are fixed so that each is prepared once per connection.
-var insertChunks = []int{64, 16, 4, 1}
+// statement, so a batch goes in a few statements of many rows each (a
+// recorder's full batch of 512 in two; 256 rows are 512 parameters, far
+// below SQLite's limit of 32766); the sizes are fixed so that each is
+// prepared once per connection.
+var insertChunks = []int{256, 64, 16, 4, 1}
 
 // AppendEvents writes events durably in one transaction: all of them or, on
 // error, none. An event whose EventID is already stored, or appears earlier
@@ -73,12 +76,13 @@ func (s *Store) AppendEvents(ctx context.Context, events []store.EventRecord) er
 			return fmt.Errorf("sqlite store: append events: event %d of %d has no EventID", i, len(events))
 		}
 	}
-	return s.write(ctx, func(c *conn) error {
-		if err := s.appender.appendNew(ctx, c, events); err != nil {
+	a := s.appender
+	return s.writeTx(ctx, func(c *conn) error {
+		if err := a.appendNew(ctx, c, events); err != nil {
 			return fmt.Errorf("sqlite store: append events: %w", err)
 		}
 		return nil
-	})
+	}, a.settle)
 }
 
 // appender writes batches of events on the writer connection and keeps the
@@ -86,6 +90,20 @@ func (s *Store) AppendEvents(ctx context.Context, events []store.EventRecord) er
 // at a time: the holder of the writer slot.
 type appender struct {
 	tuning eventTuning
+
+	// tail is the end of the log as of the last transaction this appender
+	// committed, and next what it will be if the running one commits.
+	// Keeping it saves a batch three queries (the greatest seq, the
+	// greatest id, the size of level 0) that would otherwise each cost a
+	// statement execution. Only this Store's writer appends events, so the
+	// tail stays true from one batch to the next; after a transaction that
+	// did not commit, or a Reset, it is read again. Were another process
+	// to append behind the Store's back anyway, nothing would be stored
+	// wrongly: a stale last seq fails the row number check in store, and a
+	// stale greatest id lets a duplicate through to the unique index, which
+	// fails the insert; either way the batch fails, the tail is forgotten,
+	// and a retry reads it afresh.
+	tail, next logTail
 
 	postings *postingBuilder
 	evs      []*store.EventRecord
@@ -97,6 +115,17 @@ type appender struct {
 	list     []posting
 }
 
+// logTail is what appending needs to know of the stored events.
+type logTail struct {
+	known   bool
+	lastSeq int64  // the greatest seq, 0 if there are no events
+	maxID   string // the greatest event id, if hasID
+	hasID   bool
+	// level0Batches and level0Events are the number of rows of
+	// event_batches and the events they index.
+	level0Batches, level0Events int
+}
+
 func newAppender(t eventTuning) *appender {
 	return &appender{tuning: t, postings: newPostingBuilder()}
 }
@@ -104,11 +133,61 @@ func newAppender(t eventTuning) *appender {
 // appendNew stores the events of the batch that are not stored yet.
 func (a *appender) appendNew(ctx context.Context, c *conn, events []store.EventRecord) error {
 	defer a.release()
+	a.next = a.tail
+	if !a.next.known {
+		if err := readTail(c, &a.next); err != nil {
+			return err
+		}
+	}
 	fresh, err := a.unstored(c, events)
 	if err != nil || len(fresh) == 0 {
 		return err
 	}
 	return a.store(ctx, c, fresh)
+}
+
+// settle ends a transaction of the appender: the tail it moved to becomes
+// the known one if the transaction committed, and is read again by the
+// next batch if not (or if its outcome is unknown).
+func (a *appender) settle(committed bool) {
+	if committed && a.next.known {
+		a.tail = a.next
+	} else {
+		a.forget()
+	}
+}
+
+// forget makes the next batch read the tail from the database.
+func (a *appender) forget() {
+	a.tail = logTail{}
+	a.next = logTail{}
+}
+
+// readTail reads the end of the log into t.
+func readTail(c *conn, t *logTail) error {
+	row, err := c.queryRow(sqlMaxEventSeq)
+	if err != nil {
+		return err
+	}
+	if err := row.Scan(&t.lastSeq); err != nil {
+		return fmt.Errorf("read last row number: %w", err)
+	}
+	if row, err = c.queryRow(sqlMaxEventID); err != nil {
+		return err
+	}
+	var maxID sql.NullString
+	if err := row.Scan(&maxID); err != nil {
+		return fmt.Errorf("read greatest event id: %w", err)
+	}
+	t.maxID, t.hasID = maxID.String, maxID.Valid
+	if row, err = c.queryRow(sqlLevel0Size); err != nil {
+		return err
+	}
+	if err := row.Scan(&t.level0Batches, &t.level0Events); err != nil {
+		return fmt.Errorf("read level 0 size: %w", err)
+	}
+	t.known = true
+	return nil
 }
 
 // maxRetained bounds the memory an appender keeps for the next batch in
@@ -137,9 +216,9 @@ func (a *appender) release() {
 
 // unstored returns the events of the batch whose ids are neither stored
 // nor repeated earlier in the batch. Time-ordered ids make this cheap: an id
-// greater than the greatest stored one cannot be stored, which one seek in
-// the id index tells, so only ids at or below it (random ones, or a
-// retried batch) are looked up one by one.
+// greater than the greatest stored one (a.next.maxID) cannot be stored, so
+// only ids at or below it (random ones, or a retried batch) are looked up
+// one by one.
 func (a *appender) unstored(c *conn, events []store.EventRecord) ([]*store.EventRecord, error) {
 	a.evs = a.evs[:0]
 	ascending := true
@@ -150,14 +229,7 @@ func (a *appender) unstored(c *conn, events []store.EventRecord) ([]*store.Event
 	if !ascending {
 		seen = make(map[string]bool, len(events))
 	}
-	row, err := c.queryRow(sqlMaxEventID)
-	if err != nil {
-		return nil, err
-	}
-	var maxID sql.NullString
-	if err := row.Scan(&maxID); err != nil {
-		return nil, fmt.Errorf("read greatest event id: %w", err)
-	}
+	maxID, hasID := a.next.maxID, a.next.hasID
 	var check []string
 	for i := range events {
 		e := &events[i]
@@ -167,7 +239,7 @@ func (a *appender) unstored(c *conn, events []store.EventRecord) ([]*store.Event
 			}
 			seen[e.EventID] = true
 		}
-		if maxID.Valid && e.EventID <= maxID.String {
+		if hasID && e.EventID <= maxID {
 			check = append(check, e.EventID)
 		}
 		a.evs = append(a.evs, e)
@@ -268,14 +340,7 @@ func placeholders(rows, cols int) string {
 // last number is checked after each statement. Naming the rowids instead
 // would cost a look-up of each one for a conflict.
 func (a *appender) store(ctx context.Context, c *conn, evs []*store.EventRecord) error {
-	row, err := c.queryRow(sqlMaxEventSeq)
-	if err != nil {
-		return err
-	}
-	var last int64
-	if err := row.Scan(&last); err != nil {
-		return fmt.Errorf("read last row number: %w", err)
-	}
+	last := a.next.lastSeq
 	a.seqs = a.seqs[:0]
 	for i := range evs {
 		a.seqs = append(a.seqs, last+1+int64(i))
@@ -311,6 +376,11 @@ func (a *appender) store(ctx context.Context, c *conn, evs []*store.EventRecord)
 			return fmt.Errorf("insert events %q to %q: %w", evs[i].EventID, evs[i+n-1].EventID, err)
 		}
 		i += n
+		// A batch's inserts take milliseconds; between statements the
+		// writer lets the goroutines serving requests run first, so
+		// that the trail's writes do not hold up the requests whose
+		// events they are.
+		runtime.Gosched()
 		if got, err := res.LastInsertId(); err != nil || got != seqs[i-1] {
 			return fmt.Errorf("insert events: last row number is %d (%v), want %d", got, err, seqs[i-1])
 		}
@@ -334,17 +404,30 @@ func (a *appender) store(ctx context.Context, c *conn, evs []*store.EventRecord)
 	if _, err := c.exec(sqlInsertBatch, seqs[0], len(evs), minTime, maxTime, a.buf); err != nil {
 		return fmt.Errorf("write batch index: %w", err)
 	}
-	if row, err = c.queryRow(sqlLevel0Size); err != nil {
-		return err
+	t := &a.next
+	t.lastSeq = seqs[len(seqs)-1]
+	if maxID := maxEventID(evs); !t.hasID || maxID > t.maxID {
+		// A copy: the id may share memory with the caller's batch.
+		t.maxID, t.hasID = strings.Clone(maxID), true
 	}
-	var batches, events int
-	if err := row.Scan(&batches, &events); err != nil {
-		return fmt.Errorf("read level 0 size: %w", err)
-	}
-	if batches >= a.tuning.compactBatches || events >= a.tuning.compactEvents {
-		return a.compact(c)
+	t.level0Batches++
+	t.level0Events += len(evs)
+	if t.level0Batches >= a.tuning.compactBatches || t.level0Events >= a.tuning.compactEvents {
+		if err := a.compact(c); err != nil {
+			return err
+		}
+		t.level0Batches, t.level0Events = 0, 0
 	}
 	return nil
+}
+
+// maxEventID returns the greatest id of evs, which is not empty.
+func maxEventID(evs []*store.EventRecord) string {
+	id := evs[0].EventID
+	for _, e := range evs[1:] {
+		id = max(id, e.EventID)
+	}
+	return id
 }
 
 // compact merges level 0 into level 1: it reads every batch index, joins

@@ -287,6 +287,14 @@ func (s *Store) read(ctx context.Context, fn func(*conn) error) error {
 // write runs fn inside a write transaction on the writer connection and
 // commits if fn succeeds and ctx is still live.
 func (s *Store) write(ctx context.Context, fn func(*conn) error) error {
+	return s.writeTx(ctx, fn, nil)
+}
+
+// writeTx is write that, once it holds the writer, ends by calling settle
+// (if not nil) with whether the transaction committed, before it gives the
+// writer back, so that settle may update what belongs to the writer's
+// holder.
+func (s *Store) writeTx(ctx context.Context, fn func(*conn) error, settle func(committed bool)) error {
 	c, err := s.acquire(ctx, s.writer, s.writeDB)
 	if err != nil {
 		return err
@@ -294,12 +302,18 @@ func (s *Store) write(ctx context.Context, fn func(*conn) error) error {
 	defer s.release(s.writer, c)
 	if _, err := c.exec("BEGIN IMMEDIATE"); err != nil {
 		c.broken = true
+		if settle != nil {
+			settle(false)
+		}
 		return fmt.Errorf("sqlite store: begin write transaction: %w", err)
 	}
 	committed := false
 	defer func() {
 		if !committed {
 			c.rollback() // fn failed or panicked, or the commit failed
+		}
+		if settle != nil {
+			settle(committed)
 		}
 	}()
 	if err := fn(c); err != nil {
@@ -325,6 +339,9 @@ func (s *Store) setTuning(t eventTuning) {
 // Reset deletes every item and every event in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
 	return s.write(ctx, func(c *conn) error {
+		// Whether or not the deletes commit, the appender reads the end
+		// of the log afresh.
+		s.appender.forget()
 		for _, table := range []string{"items", "events", "event_batches", "event_postings", "event_accounts"} {
 			if _, err := c.exec("DELETE FROM " + table); err != nil {
 				return fmt.Errorf("sqlite store: reset: delete from %s: %w", table, err)
