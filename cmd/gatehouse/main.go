@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -129,6 +130,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tuneGC()
+	tuneProcs()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -205,6 +207,36 @@ func serve(args []string, stdout, stderr io.Writer) error {
 func tuneGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(400)
+	}
+}
+
+// minProcs is the fewest processors (GOMAXPROCS) a server runs with.
+const minProcs = 4
+
+// tuneProcs gives the Go scheduler at least minProcs processors, unless
+// GOMAXPROCS is set. gatehouse usually shares a small machine with its
+// clients (a laptop, a CI runner with two cores, the test suite calling
+// it). With one processor per core, each of its threads holds a queue of
+// ready requests, and when the kernel lets a client run in its place those
+// requests wait for the thread's next time slice, milliseconds later. With
+// more processors than cores the ready requests are spread thinner and
+// the threads still running pick them up. On the 2-core development
+// machine, with the load generator on the same cores, 4 processors took
+// the p99 latency of KMS Encrypt at 16 connections from 4.3-5.1 ms to
+// 3.4-4.0 ms and raised throughput by about 10% (bench/README.md). Larger
+// machines, and containers held to a CPU quota, keep the runtime's default.
+func tuneProcs() {
+	if _, set := os.LookupEnv("GOMAXPROCS"); set {
+		return
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if procs < runtime.NumCPU() {
+		// The runtime's default follows a CPU quota (a container's
+		// cgroup limit): threads beyond it would only be throttled.
+		return
+	}
+	if procs < minProcs {
+		runtime.GOMAXPROCS(minProcs)
 	}
 }
 
