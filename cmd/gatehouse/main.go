@@ -211,7 +211,7 @@ func tuneGC() {
 }
 
 // minProcs is the fewest processors (GOMAXPROCS) a server runs with.
-const minProcs = 4
+const minProcs = 8
 
 // tuneProcs gives the Go scheduler at least minProcs processors, unless
 // GOMAXPROCS is set. gatehouse usually shares a small machine with its
@@ -220,11 +220,13 @@ const minProcs = 4
 // ready requests, and when the kernel lets a client run in its place those
 // requests wait for the thread's next time slice, milliseconds later. With
 // more processors than cores the ready requests are spread thinner and
-// the threads still running pick them up. On the 2-core development
-// machine, with the load generator on the same cores, 4 processors took
-// the p99 latency of KMS Encrypt at 16 connections from 4.3-5.1 ms to
-// 3.4-4.0 ms and raised throughput by about 10% (bench/README.md). Larger
-// machines, and containers held to a CPU quota, keep the runtime's default.
+// the threads still running pick them up; the kernel also gives the server
+// a larger share of the cores its clients are waiting on anyway. On the
+// 2-core development machine, with the load generator on the same cores,
+// KMS Encrypt at 16 connections had a p99 of 4.3-5.1 ms with 2
+// processors, 3.9-4.6 ms with 4 and 3.5-4.1 ms with 8 (16 did no better),
+// with 5-15% more throughput (bench/README.md). Machines with 8 cores or
+// more, and containers held to a CPU quota, keep the runtime's default.
 func tuneProcs() {
 	if _, set := os.LookupEnv("GOMAXPROCS"); set {
 		return
