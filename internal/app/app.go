@@ -260,6 +260,9 @@ func (a *App) startMaintenance(log *slog.Logger) {
 				if _, err := a.kms.RotateDueKeys(ctx, now.UTC()); err != nil && ctx.Err() == nil {
 					log.Error("rotate KMS keys whose rotation is due", "error", err)
 				}
+				if _, err := a.kms.ExpireImportedMaterial(ctx, now.UTC()); err != nil && ctx.Err() == nil {
+					log.Error("delete expired imported KMS key material", "error", err)
+				}
 			}
 		}
 	}()

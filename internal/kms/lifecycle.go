@@ -21,12 +21,13 @@ func (k *Key) DeletionDue(now time.Time) bool {
 // makes applied first: a key whose scheduled deletion is due is deleted
 // on the spot (with its aliases, grants and import parameters) and
 // reported as ErrNotFound, and a key whose automatic rotation is due is
-// rotated. So deletion and rotation happen on time even between the
-// periodic sweeps of DeleteDueKeys and RotateDueKeys. The common case (nothing
-// due) costs CachedKey and two time comparisons.
+// rotated, and imported key material past its ValidTo is deleted. So
+// these happen on time even between the periodic sweeps of DeleteDueKeys,
+// RotateDueKeys and ExpireImportedMaterial. The common case (nothing due)
+// costs CachedKey and a few comparisons.
 func (s *Store) LiveKey(ctx context.Context, account, region, id string, now time.Time) (*Key, error) {
 	k, err := s.CachedKey(ctx, account, region, id)
-	if err != nil || (!k.DeletionDue(now) && !k.RotationDue(now)) {
+	if err != nil || (!k.DeletionDue(now) && !k.RotationDue(now) && !k.ImportExpired(now)) {
 		return k, err
 	}
 	err = s.Update(ctx, func(tx *Tx) error {
@@ -41,6 +42,9 @@ func (s *Store) LiveKey(ctx context.Context, account, region, id string, now tim
 			if err := s.RotateTx(tx, k, now, RotationAutomatic); err != nil {
 				return err
 			}
+			return tx.PutKey(k)
+		case k.expireImportedMaterial(now):
+			s.ForgetMaterial(k)
 			return tx.PutKey(k)
 		}
 		return nil // changed meanwhile

@@ -37,9 +37,6 @@ func (s *Service) cryptoKey(ctx context.Context, c *call.Call, keyID, operation,
 	if err := keyStateError(k, operation); err != nil {
 		return nil, err
 	}
-	if err := importExpiredError(k, s.now()); err != nil {
-		return nil, err
-	}
 	if usage != "" && k.KeyUsage != usage {
 		return nil, cryptoUsageError(k, operation)
 	}

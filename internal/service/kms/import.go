@@ -32,21 +32,6 @@ func importExternalOnly(k *kms.Key, operation string) error {
 	return nil
 }
 
-// importExpiredError answers a cryptographic operation on a key whose
-// imported key material has passed its ValidTo: AWS deletes expired
-// material and the key waits for a re-import, whether or not the record
-// has been updated yet.
-func importExpiredError(k *kms.Key, now time.Time) error {
-	if k.Origin != "EXTERNAL" {
-		return nil
-	}
-	m, ok := k.CurrentMaterial()
-	if ok && m.ValidTo != nil && !now.Before(*m.ValidTo) {
-		return api.NewKMSInvalidStateException("%s is pending import.", k.ARN())
-	}
-	return nil
-}
-
 func (s *Service) getParametersForImport(ctx context.Context, c *call.Call, in *api.GetParametersForImportInput) (*api.GetParametersForImportOutput, error) {
 	if in.WrappingAlgorithm == api.AlgorithmSpecSm2pke || in.WrappingKeySpec == api.WrappingKeySpecSm2 {
 		return nil, api.NewUnsupportedOperationException("SM2 wrapping keys are not supported in gatehouse (AWS offers them only in China Regions).")
@@ -216,13 +201,7 @@ func (s *Service) deleteImportedKeyMaterial(ctx context.Context, c *call.Call, i
 			return nil // nothing imported yet: AWS succeeds
 		}
 		deleted = m.ID
-		m.Sealed = nil
-		m.ImportState = "PENDING_IMPORT"
-		m.ValidTo = nil
-		m.ExpirationModel = ""
-		if m.State == kms.MaterialCurrent && k.State != kms.StatePendingDeletion {
-			k.State = kms.StatePendingImport
-		}
+		k.ClearImportedMaterial(m)
 		return nil
 	})
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/gatehouse/gatehouse/internal/kms"
 )
 
 // importWrap gets import parameters for key and wraps material with
@@ -108,4 +110,85 @@ func TestImportKeyMaterialLifecycle(t *testing.T) {
 	_, err = client.GetParametersForImport(ctx, &awskms.GetParametersForImportInput{KeyId: aws.String(own),
 		WrappingAlgorithm: types.AlgorithmSpecRsaesOaepSha256, WrappingKeySpec: types.WrappingKeySpecRsa2048})
 	cryptoWantCode(t, err, "UnsupportedOperationException")
+}
+
+// TestImportedMaterialExpires imports material that expires, lets the
+// periodic sweep pass its ValidTo, and checks what AWS does: the material
+// is deleted, the key waits for a re-import (PendingImport, no ValidTo),
+// its ciphertexts cannot be decrypted, and importing the same material
+// again restores them.
+func TestImportedMaterialExpires(t *testing.T) {
+	srv, client := cryptoNode(t)
+	ctx := context.Background()
+	out, err := client.CreateKey(ctx, &awskms.CreateKeyInput{Origin: types.OriginTypeExternal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(out.KeyMetadata.Arn)
+	material := make([]byte, 32)
+	rand.Read(material)
+	token, wrapped := importWrap(t, client, arn, material)
+	validTo := time.Now().Add(48 * time.Hour)
+	if _, err := client.ImportKeyMaterial(ctx, &awskms.ImportKeyMaterialInput{KeyId: aws.String(arn), ImportToken: token, EncryptedKeyMaterial: wrapped,
+		ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: &validTo}); err != nil {
+		t.Fatalf("ImportKeyMaterial: %v", err)
+	}
+	enc, err := client.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("until it expires")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	store := srv.App.KMS()
+	if n, err := store.ExpireImportedMaterial(ctx, validTo.Add(-time.Minute)); err != nil || n != 0 {
+		t.Fatalf("ExpireImportedMaterial before ValidTo = %d, %v", n, err)
+	}
+	if _, err := client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: enc.CiphertextBlob}); err != nil {
+		t.Fatalf("Decrypt before ValidTo: %v", err)
+	}
+	if n, err := store.ExpireImportedMaterial(ctx, validTo); err != nil || n != 1 {
+		t.Fatalf("ExpireImportedMaterial at ValidTo = %d, %v", n, err)
+	}
+	md, err := client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.KeyMetadata.KeyState != types.KeyStatePendingImport || md.KeyMetadata.ValidTo != nil || md.KeyMetadata.Enabled {
+		t.Fatalf("after expiry: state %s, ValidTo %v, enabled %v; want PendingImport, none, false",
+			md.KeyMetadata.KeyState, md.KeyMetadata.ValidTo, md.KeyMetadata.Enabled)
+	}
+	_, err = client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	cryptoWantCode(t, err, "KMSInvalidStateException")
+	_, err = client.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
+	cryptoWantCode(t, err, "KMSInvalidStateException")
+	if n, err := store.ExpireImportedMaterial(ctx, validTo.Add(time.Hour)); err != nil || n != 0 {
+		t.Fatalf("ExpireImportedMaterial again = %d, %v (nothing left to expire)", n, err)
+	}
+
+	token, wrapped = importWrap(t, client, arn, material)
+	if _, err := client.ImportKeyMaterial(ctx, &awskms.ImportKeyMaterialInput{KeyId: aws.String(arn), ImportToken: token, EncryptedKeyMaterial: wrapped,
+		ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire}); err != nil {
+		t.Fatalf("re-import: %v", err)
+	}
+	dec, err := client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	if err != nil || !bytes.Equal(dec.Plaintext, []byte("until it expires")) {
+		t.Fatalf("Decrypt after re-import: %v", err)
+	}
+
+	// Between sweeps, the first use after ValidTo deletes the material.
+	token, wrapped = importWrap(t, client, arn, material)
+	if _, err := client.ImportKeyMaterial(ctx, &awskms.ImportKeyMaterialInput{KeyId: aws.String(arn), ImportToken: token, EncryptedKeyMaterial: wrapped,
+		ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: &validTo}); err != nil {
+		t.Fatalf("import with expiry again: %v", err)
+	}
+	acct, id := aws.ToString(md.KeyMetadata.AWSAccountId), aws.ToString(md.KeyMetadata.KeyId)
+	if k, err := store.LiveKey(ctx, acct, "us-east-1", id, validTo.Add(-time.Second)); err != nil || k.State != kms.StateEnabled {
+		t.Fatalf("LiveKey before ValidTo: %v, %v", k, err)
+	}
+	k, err := store.LiveKey(ctx, acct, "us-east-1", id, validTo)
+	if err != nil || k.State != kms.StatePendingImport {
+		t.Fatalf("LiveKey at ValidTo: state %v, %v; want PendingImport", k, err)
+	}
+	if cur, ok := k.CurrentMaterial(); !ok || len(cur.Sealed) != 0 || cur.ValidTo != nil {
+		t.Fatalf("LiveKey at ValidTo kept the expired material: %+v", cur)
+	}
 }
