@@ -209,7 +209,7 @@ func (s *Store) TerminateAgreement(ctx context.Context, accountID, id string) (*
 		end := s.now().UTC()
 		found.State, found.EffectiveEnd = CustomerAgreementTerminated, &end
 		ca = found
-		return putJSON(tx, kindCustomerAgreement, found.owner()+"/"+found.ID, found)
+		return store.PutJSON(tx, kindCustomerAgreement, found.owner()+"/"+found.ID, found)
 	})
 	if err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (s *Store) ActiveAgreements(ctx context.Context, accountID string) ([]*Acce
 					continue
 				}
 				a := new(Agreement)
-				if err := getJSON(otx.Tx, kindAgreement, c.AgreementID, a); err != nil {
+				if err := store.GetJSON(otx.Tx, kindAgreement, c.AgreementID, a); err != nil {
 					return notFound(err, ErrAgreementNotFound)
 				}
 				out = append(out, &AcceptedAgreement{CustomerAgreement: *c, Agreement: a})
@@ -277,7 +277,7 @@ func customerAgreementsOf(tx store.Tx, owner string) ([]*CustomerAgreement, erro
 func (s *Store) AccountSettings(ctx context.Context, accountID string) (string, error) {
 	st := accountSettings{NotificationSubscriptionStatus: NotificationNotSubscribed}
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		err := getJSON(tx, kindSettings, accountID, &st)
+		err := store.GetJSON(tx, kindSettings, accountID, &st)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -292,6 +292,6 @@ func (s *Store) PutAccountSettings(ctx context.Context, accountID, status string
 		return fmt.Errorf("artifact: notification subscription status %q is neither SUBSCRIBED nor NOT_SUBSCRIBED", status)
 	}
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		return putJSON(tx, kindSettings, accountID, accountSettings{NotificationSubscriptionStatus: status})
+		return store.PutJSON(tx, kindSettings, accountID, accountSettings{NotificationSubscriptionStatus: status})
 	})
 }

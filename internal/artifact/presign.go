@@ -164,7 +164,7 @@ func (s *Store) urlKey(ctx context.Context) ([]byte, error) {
 	var key []byte
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		var stored storedSigningKey
-		err := getJSON(tx, kindSigningKey, signingKeyName, &stored)
+		err := store.GetJSON(tx, kindSigningKey, signingKeyName, &stored)
 		if err == nil {
 			key, err = s.kr.Open(signingKeyPurpose, stored.Sealed, []byte(signingKeyName))
 			return err

@@ -95,7 +95,7 @@ func (s *Store) PublishReport(ctx context.Context, p Publication) (reportID stri
 		raw, err := tx.Get(kindReportName, p.Name)
 		switch {
 		case err == nil:
-			if err := getJSON(tx, kindReport, string(raw), head); err != nil {
+			if err := store.GetJSON(tx, kindReport, string(raw), head); err != nil {
 				return err
 			}
 		case errors.Is(err, store.ErrNotFound):
@@ -122,11 +122,11 @@ func (s *Store) PublishReport(ctx context.Context, p Publication) (reportID stri
 			CompanyName: p.CompanyName, ProductName: p.ProductName, Version: head.Latest, State: StatePublished,
 			AcceptanceType: p.acceptanceType(), TermID: termID, DocumentID: doc.ID, CreatedAt: now, LastModifiedAt: now,
 		}
-		if err := putJSON(tx, kindReportVersion, versionKey(head.ID, head.Latest), rv); err != nil {
+		if err := store.PutJSON(tx, kindReportVersion, versionKey(head.ID, head.Latest), rv); err != nil {
 			return err
 		}
 		reportID, version = head.ID, head.Latest
-		return putJSON(tx, kindReport, head.ID, head)
+		return store.PutJSON(tx, kindReport, head.ID, head)
 	})
 	if err != nil {
 		return "", 0, err
@@ -239,7 +239,7 @@ func (s *Store) putTerm(tx store.Tx, reportName string, content []byte, now time
 		return "", err
 	}
 	t := &Term{ID: "term-" + randomAlnum(16), DocumentID: doc.ID, CreatedAt: now}
-	if err := putJSON(tx, kindTerm, t.ID, t); err != nil {
+	if err := store.PutJSON(tx, kindTerm, t.ID, t); err != nil {
 		return "", err
 	}
 	return t.ID, tx.Insert(kindTermByHash, hash, []byte(t.ID))
@@ -259,7 +259,7 @@ func putDocument(tx store.Tx, content []byte, filename, ctype string, now time.T
 		}
 		d.Chunks++
 	}
-	return d, putJSON(tx, kindDocument, d.ID, d)
+	return d, store.PutJSON(tx, kindDocument, d.ID, d)
 }
 
 func chunkKey(docID string, i int) string { return fmt.Sprintf("%s/%06d", docID, i) }
@@ -282,13 +282,13 @@ func (s *Store) Report(ctx context.Context, reportID string, version int64) (*Re
 func reportVersion(tx store.Tx, reportID string, version int64) (*ReportVersion, error) {
 	if version == 0 {
 		head := new(reportHead)
-		if err := getJSON(tx, kindReport, reportID, head); err != nil {
+		if err := store.GetJSON(tx, kindReport, reportID, head); err != nil {
 			return nil, notFound(err, ErrReportNotFound)
 		}
 		version = head.Latest
 	}
 	rv := new(ReportVersion)
-	if err := getJSON(tx, kindReportVersion, versionKey(reportID, version), rv); err != nil {
+	if err := store.GetJSON(tx, kindReportVersion, versionKey(reportID, version), rv); err != nil {
 		return nil, notFound(err, ErrReportNotFound)
 	}
 	return rv, nil
@@ -356,7 +356,7 @@ func (s *Store) ReportVersions(ctx context.Context, reportID string, after int64
 func (s *Store) Term(ctx context.Context, termID string) (*Term, error) {
 	t := new(Term)
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		return notFound(getJSON(tx, kindTerm, termID, t), ErrTermNotFound)
+		return notFound(store.GetJSON(tx, kindTerm, termID, t), ErrTermNotFound)
 	})
 	if err != nil {
 		return nil, err
@@ -368,7 +368,7 @@ func (s *Store) Term(ctx context.Context, termID string) (*Term, error) {
 func (s *Store) Document(ctx context.Context, docID string) (*Document, error) {
 	d := new(Document)
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		return notFound(getJSON(tx, kindDocument, docID, d), ErrDocumentNotFound)
+		return notFound(store.GetJSON(tx, kindDocument, docID, d), ErrDocumentNotFound)
 	})
 	if err != nil {
 		return nil, err
@@ -411,25 +411,6 @@ func notFound(err, as error) error {
 		return as
 	}
 	return err
-}
-
-func getJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := tx.Get(kind, key)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("artifact: decode %s %s: %w", kind, key, err)
-	}
-	return nil
-}
-
-func putJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Put(kind, key, raw)
 }
 
 // randomAlnum returns n random characters of [0-9A-Za-z], the alphabet

@@ -102,7 +102,7 @@ func (tx *Tx) DelegationRequest(id string) (*DelegationRequest, error) {
 
 // PutDelegationRequest stores r.
 func (tx *Tx) PutDelegationRequest(r *DelegationRequest) error {
-	return putJSON(tx, KindDelegationRequest, r.ID, r)
+	return store.PutJSON(tx, KindDelegationRequest, r.ID, r)
 }
 
 // ErrDelegationTokenInvalid is returned by DelegationByToken for a token

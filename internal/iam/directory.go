@@ -12,7 +12,6 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,25 +146,11 @@ func (d *Directory) View(ctx context.Context, fn func(*Tx) error) error {
 
 // getJSON reads kind/key into v, mapping store.ErrNotFound to ErrNoSuchEntity.
 func getJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := tx.Get(kind, key)
+	err := store.GetJSON(tx, kind, key, v)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNoSuchEntity
 	}
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("iam: decode %s %s: %w", kind, key, err)
-	}
-	return nil
-}
-
-func putJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Put(kind, key, raw)
+	return err
 }
 
 // deleteKey removes kind/key, mapping store.ErrNotFound to ErrNoSuchEntity.
@@ -179,19 +164,7 @@ func deleteKey(tx store.Tx, kind, key string) error {
 
 // listJSON decodes every item of kind in an account, in key order.
 func listJSON[T any](tx store.Tx, kind, accountID string) ([]*T, error) {
-	items, err := tx.List(kind, accountID+"/", "", 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*T, 0, len(items))
-	for _, it := range items {
-		v := new(T)
-		if err := json.Unmarshal(it.Value, v); err != nil {
-			return nil, fmt.Errorf("iam: decode %s %s: %w", kind, it.Key, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return store.ListJSON[T](tx, kind, accountID+"/")
 }
 
 // User returns a user by name (any case).
@@ -201,7 +174,7 @@ func (tx *Tx) User(accountID, name string) (*User, error) {
 }
 
 // PutUser stores u.
-func (tx *Tx) PutUser(u *User) error { return putJSON(tx, KindUser, Key(u.AccountID, u.Name), u) }
+func (tx *Tx) PutUser(u *User) error { return store.PutJSON(tx, KindUser, Key(u.AccountID, u.Name), u) }
 
 // DeleteUser removes the record of the named user.
 func (tx *Tx) DeleteUser(accountID, name string) error {
@@ -220,7 +193,9 @@ func (tx *Tx) Group(accountID, name string) (*Group, error) {
 }
 
 // PutGroup stores g.
-func (tx *Tx) PutGroup(g *Group) error { return putJSON(tx, KindGroup, Key(g.AccountID, g.Name), g) }
+func (tx *Tx) PutGroup(g *Group) error {
+	return store.PutJSON(tx, KindGroup, Key(g.AccountID, g.Name), g)
+}
 
 // DeleteGroup removes the record of the named group.
 func (tx *Tx) DeleteGroup(accountID, name string) error {
@@ -239,7 +214,7 @@ func (tx *Tx) Role(accountID, name string) (*Role, error) {
 }
 
 // PutRole stores r.
-func (tx *Tx) PutRole(r *Role) error { return putJSON(tx, KindRole, Key(r.AccountID, r.Name), r) }
+func (tx *Tx) PutRole(r *Role) error { return store.PutJSON(tx, KindRole, Key(r.AccountID, r.Name), r) }
 
 // DeleteRole removes the record of the named role.
 func (tx *Tx) DeleteRole(accountID, name string) error {
@@ -290,7 +265,7 @@ func (tx *Tx) PutPolicy(p *ManagedPolicy) error {
 	if p.AccountID == "aws" {
 		return fmt.Errorf("iam: AWS managed policy %s is read-only", p.Name)
 	}
-	return putJSON(tx, KindPolicy, Key(p.AccountID, p.Name), p)
+	return store.PutJSON(tx, KindPolicy, Key(p.AccountID, p.Name), p)
 }
 
 // DeletePolicy removes a customer managed policy.
@@ -311,7 +286,7 @@ func (tx *Tx) InstanceProfile(accountID, name string) (*InstanceProfile, error) 
 
 // PutInstanceProfile stores p.
 func (tx *Tx) PutInstanceProfile(p *InstanceProfile) error {
-	return putJSON(tx, KindInstanceProfile, Key(p.AccountID, p.Name), p)
+	return store.PutJSON(tx, KindInstanceProfile, Key(p.AccountID, p.Name), p)
 }
 
 // DeleteInstanceProfile removes the named instance profile.
@@ -332,7 +307,7 @@ func (tx *Tx) MFADevice(accountID, serial string) (*MFADevice, error) {
 
 // PutMFADevice stores m.
 func (tx *Tx) PutMFADevice(m *MFADevice) error {
-	return putJSON(tx, KindMFADevice, m.AccountID+"/"+m.SerialNumber, m)
+	return store.PutJSON(tx, KindMFADevice, m.AccountID+"/"+m.SerialNumber, m)
 }
 
 // DeleteMFADevice removes a virtual MFA device.
@@ -353,7 +328,7 @@ func (tx *Tx) OIDCProvider(accountID, arn string) (*OIDCProvider, error) {
 
 // PutOIDCProvider stores p.
 func (tx *Tx) PutOIDCProvider(p *OIDCProvider) error {
-	return putJSON(tx, KindOIDCProvider, p.AccountID+"/"+p.ARN, p)
+	return store.PutJSON(tx, KindOIDCProvider, p.AccountID+"/"+p.ARN, p)
 }
 
 // DeleteOIDCProvider removes an OpenID Connect provider.
@@ -374,7 +349,7 @@ func (tx *Tx) SAMLProvider(accountID, arn string) (*SAMLProvider, error) {
 
 // PutSAMLProvider stores p.
 func (tx *Tx) PutSAMLProvider(p *SAMLProvider) error {
-	return putJSON(tx, KindSAMLProvider, p.AccountID+"/"+p.ARN, p)
+	return store.PutJSON(tx, KindSAMLProvider, p.AccountID+"/"+p.ARN, p)
 }
 
 // DeleteSAMLProvider removes a SAML provider.
@@ -395,7 +370,7 @@ func (tx *Tx) ServerCertificate(accountID, name string) (*ServerCertificate, err
 
 // PutServerCertificate stores c.
 func (tx *Tx) PutServerCertificate(c *ServerCertificate) error {
-	return putJSON(tx, KindServerCertificate, Key(c.AccountID, c.Name), c)
+	return store.PutJSON(tx, KindServerCertificate, Key(c.AccountID, c.Name), c)
 }
 
 // DeleteServerCertificate removes a server certificate.
@@ -420,7 +395,7 @@ func (tx *Tx) Settings(accountID string) (*AccountSettings, error) {
 
 // PutSettings stores the account's IAM settings.
 func (tx *Tx) PutSettings(s *AccountSettings) error {
-	return putJSON(tx, KindAccountSettings, s.AccountID, s)
+	return store.PutJSON(tx, KindAccountSettings, s.AccountID, s)
 }
 
 // AWSPolicyUsage returns how many of the account's entities have the AWS
@@ -447,5 +422,5 @@ func (tx *Tx) AddAWSPolicyUsage(accountID, name string, attachments, boundaries 
 		}
 		return nil
 	}
-	return putJSON(tx, KindAWSPolicyUsage, accountID+"/"+name, struct{ A, B int }{a, b})
+	return store.PutJSON(tx, KindAWSPolicyUsage, accountID+"/"+name, struct{ A, B int }{a, b})
 }

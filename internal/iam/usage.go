@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // This file tracks when access keys and roles were last used. Use happens
@@ -96,7 +98,7 @@ func (d *Directory) FlushUsage(ctx context.Context) error {
 	// generation); key usage is not, but shares the transaction.
 	err := d.Update(ctx, func(tx *Tx) error {
 		for id, use := range keys {
-			if err := putJSON(tx, KindAccessKeyUsage, id, use); err != nil {
+			if err := store.PutJSON(tx, KindAccessKeyUsage, id, use); err != nil {
 				return err
 			}
 		}

@@ -2,9 +2,7 @@ package kms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,50 +115,15 @@ func (s *Store) CachedKey(ctx context.Context, account, region, id string) (*Key
 
 func keyKey(account, region, id string) string { return account + "/" + region + "/" + id }
 
-func getJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := tx.Get(kind, key)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("kms: decode %s %s: %w", kind, key, err)
-	}
-	return nil
-}
-
-func putJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Put(kind, key, raw)
-}
-
-func listJSON[T any](tx store.Tx, kind, prefix string) ([]*T, error) {
-	items, err := tx.List(kind, prefix, "", 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*T, 0, len(items))
-	for _, it := range items {
-		v := new(T)
-		if err := json.Unmarshal(it.Value, v); err != nil {
-			return nil, fmt.Errorf("kms: decode %s %s: %w", kind, it.Key, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 // Key returns a key.
 func (tx *Tx) Key(account, region, id string) (*Key, error) {
 	k := new(Key)
-	return k, getJSON(tx, KindKey, keyKey(account, region, id), k)
+	return k, store.GetJSON(tx, KindKey, keyKey(account, region, id), k)
 }
 
 // PutKey stores a key.
 func (tx *Tx) PutKey(k *Key) error {
-	return putJSON(tx, KindKey, keyKey(k.AccountID, k.Region, k.ID), k)
+	return store.PutJSON(tx, KindKey, keyKey(k.AccountID, k.Region, k.ID), k)
 }
 
 // DeleteKey removes a key record (when its deletion is due).
@@ -170,18 +133,18 @@ func (tx *Tx) DeleteKey(account, region, id string) error {
 
 // Keys returns every key of an account in a Region, in id order.
 func (tx *Tx) Keys(account, region string) ([]*Key, error) {
-	return listJSON[Key](tx, KindKey, account+"/"+region+"/")
+	return store.ListJSON[Key](tx, KindKey, account+"/"+region+"/")
 }
 
 // Alias returns an alias by name ("alias/...").
 func (tx *Tx) Alias(account, region, name string) (*Alias, error) {
 	a := new(Alias)
-	return a, getJSON(tx, KindAlias, keyKey(account, region, name), a)
+	return a, store.GetJSON(tx, KindAlias, keyKey(account, region, name), a)
 }
 
 // PutAlias stores an alias.
 func (tx *Tx) PutAlias(a *Alias) error {
-	return putJSON(tx, KindAlias, keyKey(a.AccountID, a.Region, a.Name), a)
+	return store.PutJSON(tx, KindAlias, keyKey(a.AccountID, a.Region, a.Name), a)
 }
 
 // DeleteAlias removes an alias.
@@ -191,18 +154,18 @@ func (tx *Tx) DeleteAlias(account, region, name string) error {
 
 // Aliases returns every alias of an account in a Region, in name order.
 func (tx *Tx) Aliases(account, region string) ([]*Alias, error) {
-	return listJSON[Alias](tx, KindAlias, account+"/"+region+"/")
+	return store.ListJSON[Alias](tx, KindAlias, account+"/"+region+"/")
 }
 
 // Grant returns one grant of a key.
 func (tx *Tx) Grant(account, region, keyID, grantID string) (*Grant, error) {
 	g := new(Grant)
-	return g, getJSON(tx, KindGrant, keyKey(account, region, keyID)+"/"+grantID, g)
+	return g, store.GetJSON(tx, KindGrant, keyKey(account, region, keyID)+"/"+grantID, g)
 }
 
 // PutGrant stores a grant.
 func (tx *Tx) PutGrant(g *Grant) error {
-	return putJSON(tx, KindGrant, keyKey(g.AccountID, g.Region, g.KeyID)+"/"+g.ID, g)
+	return store.PutJSON(tx, KindGrant, keyKey(g.AccountID, g.Region, g.KeyID)+"/"+g.ID, g)
 }
 
 // DeleteGrant removes a grant.
@@ -212,23 +175,23 @@ func (tx *Tx) DeleteGrant(account, region, keyID, grantID string) error {
 
 // Grants returns the grants of a key.
 func (tx *Tx) Grants(account, region, keyID string) ([]*Grant, error) {
-	return listJSON[Grant](tx, KindGrant, keyKey(account, region, keyID)+"/")
+	return store.ListJSON[Grant](tx, KindGrant, keyKey(account, region, keyID)+"/")
 }
 
 // AllGrants returns every grant of an account in a Region.
 func (tx *Tx) AllGrants(account, region string) ([]*Grant, error) {
-	return listJSON[Grant](tx, KindGrant, account+"/"+region+"/")
+	return store.ListJSON[Grant](tx, KindGrant, account+"/"+region+"/")
 }
 
 // Import returns the open import parameters of a key.
 func (tx *Tx) Import(account, region, keyID string) (*ImportParameters, error) {
 	p := new(ImportParameters)
-	return p, getJSON(tx, KindImport, keyKey(account, region, keyID), p)
+	return p, store.GetJSON(tx, KindImport, keyKey(account, region, keyID), p)
 }
 
 // PutImport stores the open import parameters of a key.
 func (tx *Tx) PutImport(account, region string, p *ImportParameters) error {
-	return putJSON(tx, KindImport, keyKey(account, region, p.KeyID), p)
+	return store.PutJSON(tx, KindImport, keyKey(account, region, p.KeyID), p)
 }
 
 // DeleteImport removes the import parameters of a key.
@@ -239,5 +202,5 @@ func (tx *Tx) DeleteImport(account, region, keyID string) error {
 // AccountKeys returns every key of an account in every Region (for the
 // compliance audit), read in the caller's transaction.
 func AccountKeys(tx store.Tx, account string) ([]*Key, error) {
-	return listJSON[Key](tx, KindKey, account+"/")
+	return store.ListJSON[Key](tx, KindKey, account+"/")
 }

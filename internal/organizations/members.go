@@ -3,6 +3,8 @@ package organizations
 import (
 	"errors"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // This file answers the questions the Organizations API and the admin
@@ -77,7 +79,7 @@ func (tx *Tx) ChildAccounts(orgID, parentID string) ([]*Member, error) {
 // received, in handshake id order. Handshakes are keyed by id alone, so
 // this scans them; it serves listing calls, never authorization.
 func (tx *Tx) HandshakesOfOrganization(orgID string) ([]*Handshake, error) {
-	all, err := listJSON[Handshake](tx, KindHandshake, "")
+	all, err := store.ListJSON[Handshake](tx, KindHandshake, "")
 	if err != nil {
 		return nil, err
 	}

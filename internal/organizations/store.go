@@ -3,9 +3,7 @@ package organizations
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 
@@ -68,50 +66,15 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	})
 }
 
-func getJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := tx.Get(kind, key)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("organizations: decode %s %s: %w", kind, key, err)
-	}
-	return nil
-}
-
-func putJSON(tx store.Tx, kind, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Put(kind, key, raw)
-}
-
-func listJSON[T any](tx store.Tx, kind, prefix string) ([]*T, error) {
-	items, err := tx.List(kind, prefix, "", 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*T, 0, len(items))
-	for _, it := range items {
-		v := new(T)
-		if err := json.Unmarshal(it.Value, v); err != nil {
-			return nil, fmt.Errorf("organizations: decode %s %s: %w", kind, it.Key, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 // Organization returns the organization with the given id.
 func (tx *Tx) Organization(orgID string) (*Organization, error) {
 	o := new(Organization)
-	return o, getJSON(tx, KindOrganization, orgID, o)
+	return o, store.GetJSON(tx, KindOrganization, orgID, o)
 }
 
 // PutOrganization stores o.
 func (tx *Tx) PutOrganization(o *Organization) error {
-	return putJSON(tx, KindOrganization, o.ID, o)
+	return store.PutJSON(tx, KindOrganization, o.ID, o)
 }
 
 // DeleteOrganization removes the organization record and its management
@@ -139,12 +102,12 @@ func (tx *Tx) OrganizationOfAccount(accountID string) (*Organization, error) {
 // Member returns accountID's membership of orgID.
 func (tx *Tx) Member(orgID, accountID string) (*Member, error) {
 	m := new(Member)
-	return m, getJSON(tx, KindMember, orgID+"/"+accountID, m)
+	return m, store.GetJSON(tx, KindMember, orgID+"/"+accountID, m)
 }
 
 // PutMember stores m and the account → organization index.
 func (tx *Tx) PutMember(m *Member) error {
-	if err := putJSON(tx, KindMember, m.OrgID+"/"+m.AccountID, m); err != nil {
+	if err := store.PutJSON(tx, KindMember, m.OrgID+"/"+m.AccountID, m); err != nil {
 		return err
 	}
 	return tx.Put(KindAccountOrg, m.AccountID, []byte(m.OrgID))
@@ -164,32 +127,32 @@ func (tx *Tx) DeleteMember(orgID, accountID string) error {
 // Members returns every account of orgID, the management account
 // included, in account id order.
 func (tx *Tx) Members(orgID string) ([]*Member, error) {
-	return listJSON[Member](tx, KindMember, orgID+"/")
+	return store.ListJSON[Member](tx, KindMember, orgID+"/")
 }
 
 // OU returns an organizational unit.
 func (tx *Tx) OU(orgID, ouID string) (*OU, error) {
 	o := new(OU)
-	return o, getJSON(tx, KindOU, orgID+"/"+ouID, o)
+	return o, store.GetJSON(tx, KindOU, orgID+"/"+ouID, o)
 }
 
 // PutOU stores an organizational unit.
-func (tx *Tx) PutOU(o *OU) error { return putJSON(tx, KindOU, o.OrgID+"/"+o.ID, o) }
+func (tx *Tx) PutOU(o *OU) error { return store.PutJSON(tx, KindOU, o.OrgID+"/"+o.ID, o) }
 
 // DeleteOU removes an organizational unit.
 func (tx *Tx) DeleteOU(orgID, ouID string) error { return tx.Delete(KindOU, orgID+"/"+ouID) }
 
 // OUs returns every organizational unit of orgID.
-func (tx *Tx) OUs(orgID string) ([]*OU, error) { return listJSON[OU](tx, KindOU, orgID+"/") }
+func (tx *Tx) OUs(orgID string) ([]*OU, error) { return store.ListJSON[OU](tx, KindOU, orgID+"/") }
 
 // Policy returns a customer managed policy.
 func (tx *Tx) Policy(orgID, policyID string) (*Policy, error) {
 	p := new(Policy)
-	return p, getJSON(tx, KindPolicy, orgID+"/"+policyID, p)
+	return p, store.GetJSON(tx, KindPolicy, orgID+"/"+policyID, p)
 }
 
 // PutPolicy stores a customer managed policy.
-func (tx *Tx) PutPolicy(p *Policy) error { return putJSON(tx, KindPolicy, p.OrgID+"/"+p.ID, p) }
+func (tx *Tx) PutPolicy(p *Policy) error { return store.PutJSON(tx, KindPolicy, p.OrgID+"/"+p.ID, p) }
 
 // DeletePolicy removes a customer managed policy.
 func (tx *Tx) DeletePolicy(orgID, policyID string) error {
@@ -198,15 +161,15 @@ func (tx *Tx) DeletePolicy(orgID, policyID string) error {
 
 // Policies returns every customer managed policy of orgID.
 func (tx *Tx) Policies(orgID string) ([]*Policy, error) {
-	return listJSON[Policy](tx, KindPolicy, orgID+"/")
+	return store.ListJSON[Policy](tx, KindPolicy, orgID+"/")
 }
 
 // Attach records that policyID is attached to targetID.
 func (tx *Tx) Attach(orgID string, a *Attachment) error {
-	if err := putJSON(tx, KindAttachment, orgID+"/"+a.TargetID+"/"+a.PolicyID, a); err != nil {
+	if err := store.PutJSON(tx, KindAttachment, orgID+"/"+a.TargetID+"/"+a.PolicyID, a); err != nil {
 		return err
 	}
-	return putJSON(tx, KindAttachmentByPolicy, orgID+"/"+a.PolicyID+"/"+a.TargetID, a)
+	return store.PutJSON(tx, KindAttachmentByPolicy, orgID+"/"+a.PolicyID+"/"+a.TargetID, a)
 }
 
 // Detach removes an attachment; ErrNotFound if there is none.
@@ -219,19 +182,19 @@ func (tx *Tx) Detach(orgID, policyID, targetID string) error {
 
 // AttachmentsOf returns the policies attached to targetID, of every type.
 func (tx *Tx) AttachmentsOf(orgID, targetID string) ([]*Attachment, error) {
-	return listJSON[Attachment](tx, KindAttachment, orgID+"/"+targetID+"/")
+	return store.ListJSON[Attachment](tx, KindAttachment, orgID+"/"+targetID+"/")
 }
 
 // TargetsOf returns the targets policyID is attached to.
 func (tx *Tx) TargetsOf(orgID, policyID string) ([]*Attachment, error) {
-	return listJSON[Attachment](tx, KindAttachmentByPolicy, orgID+"/"+policyID+"/")
+	return store.ListJSON[Attachment](tx, KindAttachmentByPolicy, orgID+"/"+policyID+"/")
 }
 
 // Tags returns the tags of a resource (account, OU, root, policy) of
 // orgID, nil when it has none.
 func (tx *Tx) Tags(orgID, resourceID string) ([]Tag, error) {
 	var tags []Tag
-	err := getJSON(tx, KindTags, orgID+"/"+resourceID, &tags)
+	err := store.GetJSON(tx, KindTags, orgID+"/"+resourceID, &tags)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
@@ -247,18 +210,18 @@ func (tx *Tx) PutTags(orgID, resourceID string, tags []Tag) error {
 		}
 		return err
 	}
-	return putJSON(tx, KindTags, orgID+"/"+resourceID, tags)
+	return store.PutJSON(tx, KindTags, orgID+"/"+resourceID, tags)
 }
 
 // Handshake returns a handshake.
 func (tx *Tx) Handshake(id string) (*Handshake, error) {
 	h := new(Handshake)
-	return h, getJSON(tx, KindHandshake, id, h)
+	return h, store.GetJSON(tx, KindHandshake, id, h)
 }
 
 // PutHandshake stores h and indexes it under each ACCOUNT party.
 func (tx *Tx) PutHandshake(h *Handshake) error {
-	if err := putJSON(tx, KindHandshake, h.ID, h); err != nil {
+	if err := store.PutJSON(tx, KindHandshake, h.ID, h); err != nil {
 		return err
 	}
 	for _, p := range h.Parties {
@@ -294,17 +257,17 @@ func (tx *Tx) HandshakesOfAccount(accountID string) ([]*Handshake, error) {
 // CreateAccountStatus returns one CreateAccount request's status.
 func (tx *Tx) CreateAccountStatus(orgID, id string) (*CreateAccountStatus, error) {
 	c := new(CreateAccountStatus)
-	return c, getJSON(tx, KindCreateAccountStatus, orgID+"/"+id, c)
+	return c, store.GetJSON(tx, KindCreateAccountStatus, orgID+"/"+id, c)
 }
 
 // PutCreateAccountStatus stores a CreateAccount request's status.
 func (tx *Tx) PutCreateAccountStatus(c *CreateAccountStatus) error {
-	return putJSON(tx, KindCreateAccountStatus, c.OrgID+"/"+c.ID, c)
+	return store.PutJSON(tx, KindCreateAccountStatus, c.OrgID+"/"+c.ID, c)
 }
 
 // CreateAccountStatuses returns every CreateAccount request of orgID.
 func (tx *Tx) CreateAccountStatuses(orgID string) ([]*CreateAccountStatus, error) {
-	return listJSON[CreateAccountStatus](tx, KindCreateAccountStatus, orgID+"/")
+	return store.ListJSON[CreateAccountStatus](tx, KindCreateAccountStatus, orgID+"/")
 }
 
 // NewID returns prefix followed by n random characters of [0-9a-z]:
