@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -23,19 +21,8 @@ import (
 // result through the API, plans again (no changes expected) and destroys
 // everything, which schedules every key's deletion.
 func TestTerraformKMS(t *testing.T) {
-	mirror := requireTerraform(t)
-	data := t.TempDir()
-	p := startServer(t, data)
-	id, secret := rootKey(t, data)
-	tf := terraformWorkspace(t, mirror, "terraform-kms", p.url, id, secret)
-
-	if out, err := tf("init", "-no-color"); err != nil {
-		t.Fatalf("terraform init: %v\n%s", err, out)
-	}
-	if out, err := tf("apply", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("terraform apply: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
-	}
-	raw, err := tf("output", "-json", "-no-color")
+	tr := applyTerraform(t, "terraform-kms")
+	raw, err := tr.tf("output", "-json", "-no-color")
 	if err != nil {
 		t.Fatalf("terraform output: %v\n%s", err, raw)
 	}
@@ -46,8 +33,8 @@ func TestTerraformKMS(t *testing.T) {
 	orders, global, replica := outputs["orders_key_arn"].Value, outputs["global_key_arn"].Value, outputs["replica_key_arn"].Value
 
 	ctx := context.Background()
-	east := kms.NewFromConfig(sdkConfig(p.url, id, secret))
-	westCfg := sdkConfig(p.url, id, secret)
+	east := kms.NewFromConfig(tr.sdkConfig())
+	westCfg := tr.sdkConfig()
 	westCfg.Region = "us-west-2"
 	west := kms.NewFromConfig(westCfg)
 	describe := func(c *kms.Client, arn string) *kmstypes.KeyMetadata {
@@ -136,18 +123,9 @@ func TestTerraformKMS(t *testing.T) {
 	}
 
 	// A second plan finds nothing to change.
-	out, err := tf("plan", "-detailed-exitcode", "-no-color")
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 2 {
-			t.Fatalf("second plan wants changes:\n%s", out)
-		}
-		t.Fatalf("terraform plan: %v\n%s", err, out)
-	}
+	tr.planNoChanges()
 
-	if out, err := tf("destroy", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("terraform destroy: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
-	}
+	tr.destroy()
 	// Destroying a key schedules its deletion (7 days here); the primary
 	// of a multi-Region key waits in PendingReplicaDeletion while its
 	// replica, itself pending deletion, still exists.

@@ -15,21 +15,10 @@ import (
 // Terraform against a gatehouse binary, checks the result through the
 // API, plans again (no changes expected) and destroys everything.
 func TestTerraformOrganizations(t *testing.T) {
-	mirror := requireTerraform(t)
-	data := t.TempDir()
-	p := startServer(t, data)
-	id, secret := rootKey(t, data)
-	tf := terraformWorkspace(t, mirror, "terraform-organizations", p.url, id, secret)
-
-	if out, err := tf("init", "-no-color"); err != nil {
-		t.Fatalf("terraform init: %v\n%s", err, out)
-	}
-	if out, err := tf("apply", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("terraform apply: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
-	}
+	tr := applyTerraform(t, "terraform-organizations")
 
 	ctx := context.Background()
-	client := organizations.NewFromConfig(sdkConfig(p.url, id, secret))
+	client := organizations.NewFromConfig(tr.sdkConfig())
 	accounts, err := client.ListAccounts(ctx, &organizations.ListAccountsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -62,14 +51,7 @@ func TestTerraformOrganizations(t *testing.T) {
 		t.Fatalf("SCPs of the OU = %v, want DenyIAMWrites and FullAWSAccess", names)
 	}
 
-	out, err := tf("plan", "-detailed-exitcode", "-no-color")
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 2 {
-			t.Fatalf("second plan wants changes:\n%s", out)
-		}
-		t.Fatalf("terraform plan: %v\n%s", err, out)
-	}
+	tr.planNoChanges()
 
 	// Destroying an aws_organizations_account removes the account from
 	// the organization, which AWS allows only once the account can operate
@@ -83,13 +65,11 @@ func TestTerraformOrganizations(t *testing.T) {
 		if *a.Id == *org.Organization.MasterAccountId {
 			continue
 		}
-		if out, err := exec.Command(buildBinary(t), "account", "root-credentials", "--data", data, "--account", *a.Id).CombinedOutput(); err != nil {
+		if out, err := exec.Command(buildBinary(t), "account", "root-credentials", "--data", tr.data, "--account", *a.Id).CombinedOutput(); err != nil {
 			t.Fatalf("gatehouse account root-credentials: %v\n%s", err, out)
 		}
 	}
-	if out, err := tf("destroy", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("terraform destroy: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
-	}
+	tr.destroy()
 	var notInUse *orgtypes.AWSOrganizationsNotInUseException
 	if _, err := client.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); !errors.As(err, &notInUse) {
 		t.Fatalf("after destroy, DescribeOrganization: %v, want AWSOrganizationsNotInUseException", err)

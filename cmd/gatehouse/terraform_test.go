@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
@@ -32,22 +33,11 @@ func terraformMirror() string {
 // checks what it created through the API, plans again (no changes
 // expected) and destroys everything.
 func TestTerraformIAM(t *testing.T) {
-	mirror := requireTerraform(t)
-	data := t.TempDir()
-	p := startServer(t, data)
-	id, secret := rootKey(t, data)
-	tf := terraformWorkspace(t, mirror, "terraform-iam", p.url, id, secret)
-
-	if out, err := tf("init", "-no-color"); err != nil {
-		t.Fatalf("terraform init: %v\n%s", err, out)
-	}
-	if out, err := tf("apply", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("terraform apply: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
-	}
+	tr := applyTerraform(t, "terraform-iam")
 
 	// What Terraform created is there, as the API reports it.
 	ctx := context.Background()
-	client := iam.NewFromConfig(sdkConfig(p.url, id, secret))
+	client := iam.NewFromConfig(tr.sdkConfig())
 	user, err := client.GetUser(ctx, &iam.GetUserInput{UserName: strPtr("cashier")})
 	if err != nil {
 		t.Fatal(err)
@@ -89,18 +79,9 @@ func TestTerraformIAM(t *testing.T) {
 
 	// A second plan finds nothing to change: what gatehouse returns
 	// matches what Terraform wrote.
-	out, err := tf("plan", "-detailed-exitcode", "-no-color")
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 2 {
-			t.Fatalf("second plan wants changes:\n%s", out)
-		}
-		t.Fatalf("terraform plan: %v\n%s", err, out)
-	}
+	tr.planNoChanges()
 
-	if out, err := tf("destroy", "-auto-approve", "-no-color"); err != nil {
-		t.Fatalf("terraform destroy: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
-	}
+	tr.destroy()
 	users, err := client.ListUsers(ctx, &iam.ListUsersInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -199,5 +180,61 @@ func terraformWorkspace(t *testing.T, mirror, config, url, id, secret string) fu
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		return string(out), err
+	}
+}
+
+// terraformRun is a gatehouse binary with its own data directory and a
+// Terraform workspace holding one configuration of testdata, applied.
+type terraformRun struct {
+	t          *testing.T
+	p          *process
+	data       string
+	id, secret string
+	tf         func(args ...string) (string, error)
+}
+
+// applyTerraform starts gatehouse, and runs terraform init and apply of
+// testdata/config against it with the bootstrap root key. It skips the
+// test when Terraform or the provider mirror is missing (requireTerraform).
+func applyTerraform(t *testing.T, config string) *terraformRun {
+	t.Helper()
+	mirror := requireTerraform(t)
+	data := t.TempDir()
+	p := startServer(t, data)
+	id, secret := rootKey(t, data)
+	r := &terraformRun{t: t, p: p, data: data, id: id, secret: secret,
+		tf: terraformWorkspace(t, mirror, config, p.url, id, secret)}
+	if out, err := r.tf("init", "-no-color"); err != nil {
+		t.Fatalf("terraform init: %v\n%s", err, out)
+	}
+	if out, err := r.tf("apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("terraform apply: %v\n%s\ngatehouse log:\n%s", err, out, p.logs.String())
+	}
+	return r
+}
+
+// planNoChanges plans again and fails the test unless Terraform finds
+// nothing to change: what gatehouse returns matches what Terraform wrote.
+func (r *terraformRun) planNoChanges() {
+	r.t.Helper()
+	out, err := r.tf("plan", "-detailed-exitcode", "-no-color")
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 2 {
+			r.t.Fatalf("second plan wants changes:\n%s", out)
+		}
+		r.t.Fatalf("terraform plan: %v\n%s", err, out)
+	}
+}
+
+// sdkConfig is an SDK configuration for the run's gatehouse, signed with
+// its bootstrap root key.
+func (r *terraformRun) sdkConfig() aws.Config { return sdkConfig(r.p.url, r.id, r.secret) }
+
+// destroy runs terraform destroy and fails the test if it fails.
+func (r *terraformRun) destroy() {
+	r.t.Helper()
+	if out, err := r.tf("destroy", "-auto-approve", "-no-color"); err != nil {
+		r.t.Fatalf("terraform destroy: %v\n%s\ngatehouse log:\n%s", err, out, r.p.logs.String())
 	}
 }

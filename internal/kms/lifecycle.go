@@ -130,20 +130,11 @@ func (s *Store) deleteKeyTx(tx *Tx, k *Key, now time.Time) error {
 	if err := tx.DeleteImport(k.AccountID, k.Region, k.ID); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	if !k.MultiRegion {
-		return nil
+	others, err := tx.OtherCopies(k)
+	if err != nil {
+		return err
 	}
-	for _, region := range MultiRegionCopies(k) {
-		if region == k.Region {
-			continue
-		}
-		other, err := tx.Key(k.AccountID, region, k.ID)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	for _, other := range others {
 		other.ReplicaRegions = slices.DeleteFunc(other.ReplicaRegions, func(r string) bool { return r == k.Region })
 		if other.State == StatePendingReplicaDeletion && len(other.ReplicaRegions) == 0 {
 			other.State = StatePendingDeletion
@@ -159,6 +150,29 @@ func (s *Store) deleteKeyTx(tx *Tx, k *Key, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// OtherCopies returns the stored copies of the multi-Region key k in its
+// other Regions (none for a single-Region key), to be changed with k.
+func (tx *Tx) OtherCopies(k *Key) ([]*Key, error) {
+	if !k.MultiRegion {
+		return nil, nil
+	}
+	var out []*Key
+	for _, region := range MultiRegionCopies(k) {
+		if region == k.Region {
+			continue
+		}
+		other, err := tx.Key(k.AccountID, region, k.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, other)
+	}
+	return out, nil
 }
 
 // MultiRegionCopies returns the Regions holding a copy of the multi-Region

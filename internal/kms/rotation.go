@@ -3,7 +3,6 @@ package kms
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -40,20 +39,11 @@ func (s *Store) RotateTx(tx *Tx, k *Key, now time.Time, rotationType string) err
 		return err
 	}
 	applyRotation(k, m, now, rotationType)
-	if !k.MultiRegion {
-		return nil
+	others, err := tx.OtherCopies(k)
+	if err != nil {
+		return err
 	}
-	for _, region := range MultiRegionCopies(k) {
-		if region == k.Region {
-			continue
-		}
-		other, err := tx.Key(k.AccountID, region, k.ID)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	for _, other := range others {
 		copied, err := ResealMaterial(s, k, m, other)
 		if err != nil {
 			return err

@@ -25,14 +25,18 @@ func (s *Service) registerDataKeys(r *call.Registry) {
 
 // datakeySymmetricKey returns the key of a data key operation: a
 // symmetric encryption key (asymmetric and HMAC keys cannot protect data
-// keys).
-func (s *Service) datakeySymmetricKey(ctx context.Context, c *call.Call, keyID, operation string) (*kms.Key, error) {
+// keys). With dryRun set it answers DryRunOperationException instead,
+// once the operation would have succeeded that far.
+func (s *Service) datakeySymmetricKey(ctx context.Context, c *call.Call, keyID, operation string, dryRun *bool) (*kms.Key, error) {
 	k, err := s.cryptoKey(ctx, c, keyID, operation, "ENCRYPT_DECRYPT")
 	if err != nil {
 		return nil, err
 	}
 	if k.KeySpec != "SYMMETRIC_DEFAULT" {
 		return nil, api.NewInvalidKeyUsageException("%s key spec is %s which is not valid for %s.", k.ARN(), k.KeySpec, operation)
+	}
+	if err := cryptoDryRun(dryRun); err != nil {
+		return nil, err
 	}
 	return k, nil
 }
@@ -82,11 +86,8 @@ func (s *Service) generateDataKey(ctx context.Context, c *call.Call, in *api.Gen
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKey")
+	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKey", in.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	if err := cryptoDryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	pt, blob, mid, err := s.datakeyMake(k, size, in.EncryptionContext)
@@ -102,11 +103,8 @@ func (s *Service) generateDataKeyWithoutPlaintext(ctx context.Context, c *call.C
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKeyWithoutPlaintext")
+	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKeyWithoutPlaintext", in.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	if err := cryptoDryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	pt, blob, mid, err := s.datakeyMake(k, size, in.EncryptionContext)
@@ -152,11 +150,8 @@ func (s *Service) generateDataKeyPair(ctx context.Context, c *call.Call, in *api
 	if err := cryptoNoRecipient(in.Recipient, "GenerateDataKeyPair"); err != nil {
 		return nil, err
 	}
-	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKeyPair")
+	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKeyPair", in.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	if err := cryptoDryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	priv, blob, pub, mid, err := s.datakeyPair(k, in.KeyPairSpec, in.EncryptionContext)
@@ -175,11 +170,8 @@ func (s *Service) generateDataKeyPair(ctx context.Context, c *call.Call, in *api
 }
 
 func (s *Service) generateDataKeyPairWithoutPlaintext(ctx context.Context, c *call.Call, in *api.GenerateDataKeyPairWithoutPlaintextInput) (*api.GenerateDataKeyPairWithoutPlaintextOutput, error) {
-	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKeyPairWithoutPlaintext")
+	k, err := s.datakeySymmetricKey(ctx, c, *in.KeyId, "GenerateDataKeyPairWithoutPlaintext", in.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	if err := cryptoDryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	priv, blob, pub, mid, err := s.datakeyPair(k, in.KeyPairSpec, in.EncryptionContext)

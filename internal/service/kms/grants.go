@@ -247,15 +247,7 @@ func (s *Service) listGrants(ctx context.Context, c *call.Call, in *api.ListGran
 		}
 		gs = append(gs, g)
 	}
-	page, next := grantsPage(gs, marker, limit)
-	out := &api.ListGrantsResponse{Grants: []api.GrantListEntry{}, Truncated: kmBool(next != "")}
-	for _, g := range page {
-		out.Grants = append(out.Grants, grantsEntry(g))
-	}
-	if next != "" {
-		out.NextMarker = kmMarker(next)
-	}
-	return out, nil
+	return grantsResponse(gs, marker, limit), nil
 }
 
 // listRetirableGrants lists the grants of the caller's account, in the
@@ -280,6 +272,12 @@ func (s *Service) listRetirableGrants(ctx context.Context, c *call.Call, in *api
 			gs = append(gs, g)
 		}
 	}
+	return grantsResponse(gs, marker, limit), nil
+}
+
+// grantsResponse is the page of gs that marker and limit select, as
+// ListGrants and ListRetirableGrants answer it.
+func grantsResponse(gs []*kms.Grant, marker string, limit int) *api.ListGrantsResponse {
 	page, next := grantsPage(gs, marker, limit)
 	out := &api.ListGrantsResponse{Grants: []api.GrantListEntry{}, Truncated: kmBool(next != "")}
 	for _, g := range page {
@@ -288,7 +286,7 @@ func (s *Service) listRetirableGrants(ctx context.Context, c *call.Call, in *api
 	if next != "" {
 		out.NextMarker = kmMarker(next)
 	}
-	return out, nil
+	return out
 }
 
 // grantsValidID reports whether id looks like a grant id (64 lower-case

@@ -76,14 +76,11 @@ func (s *Service) disableKeyRotation(ctx context.Context, c *call.Call, in *api.
 // kmMirrorRotationSettings copies the rotation settings of a multi-Region
 // primary key to its replicas, which rotate with it.
 func kmMirrorRotationSettings(tx *kms.Tx, k *kms.Key) error {
-	if !k.MultiRegion {
-		return nil
+	replicas, err := tx.OtherCopies(k)
+	if err != nil {
+		return err
 	}
-	for _, region := range k.ReplicaRegions {
-		r, err := tx.Key(k.AccountID, region, k.ID)
-		if err != nil {
-			continue
-		}
+	for _, r := range replicas {
 		r.RotationEnabled, r.RotationPeriodDays, r.NextRotation = k.RotationEnabled, k.RotationPeriodDays, k.NextRotation
 		if err := tx.PutKey(r); err != nil {
 			return err

@@ -30,16 +30,24 @@ func signingMessageType(k *kms.Key, mt api.MessageType, alg api.SigningAlgorithm
 	return false, api.NewInvalidKeyUsageException("MessageType %s is incompatible with signing algorithm %s and key spec %s.", mt, alg, k.KeySpec)
 }
 
+// signingKey returns the signing key keyID of a Sign or Verify request
+// (operation) and whether its message is a digest, after the message type
+// and DryRun checks.
+func (s *Service) signingKey(ctx context.Context, c *call.Call, operation, keyID string, mt api.MessageType, alg api.SigningAlgorithmSpec, dryRun *bool) (*kms.Key, bool, error) {
+	k, err := s.cryptoKey(ctx, c, keyID, operation, "SIGN_VERIFY")
+	if err != nil {
+		return nil, false, err
+	}
+	digest, err := signingMessageType(k, mt, alg)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, digest, cryptoDryRun(dryRun)
+}
+
 func (s *Service) sign(ctx context.Context, c *call.Call, in *api.SignInput) (*api.SignOutput, error) {
-	k, err := s.cryptoKey(ctx, c, *in.KeyId, "Sign", "SIGN_VERIFY")
+	k, digest, err := s.signingKey(ctx, c, "Sign", *in.KeyId, in.MessageType, in.SigningAlgorithm, in.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	digest, err := signingMessageType(k, in.MessageType, in.SigningAlgorithm)
-	if err != nil {
-		return nil, err
-	}
-	if err := cryptoDryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	sig, err := s.keys.Sign(k, string(in.SigningAlgorithm), in.Message, digest)
@@ -51,15 +59,8 @@ func (s *Service) sign(ctx context.Context, c *call.Call, in *api.SignInput) (*a
 }
 
 func (s *Service) verify(ctx context.Context, c *call.Call, in *api.VerifyInput) (*api.VerifyOutput, error) {
-	k, err := s.cryptoKey(ctx, c, *in.KeyId, "Verify", "SIGN_VERIFY")
+	k, digest, err := s.signingKey(ctx, c, "Verify", *in.KeyId, in.MessageType, in.SigningAlgorithm, in.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	digest, err := signingMessageType(k, in.MessageType, in.SigningAlgorithm)
-	if err != nil {
-		return nil, err
-	}
-	if err := cryptoDryRun(in.DryRun); err != nil {
 		return nil, err
 	}
 	ok, err := s.keys.Verify(k, string(in.SigningAlgorithm), in.Message, digest, in.Signature)
